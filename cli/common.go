@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/store"
+)
+
+// configFlags are the flags of commands that load the config folder.
+type configFlags struct {
+	dir     string
+	secrets string
+}
+
+func (f *configFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.dir, "config", ".", "the config folder (*.json files holding pipes and systems)")
+	cmd.Flags().StringVar(&f.secrets, "secrets", "", "a JSON object file of secrets for $SECRET(name); SLUICE_SECRET_<name> variables also work")
+}
+
+// load reads the config folder, printing every problem and warning.
+func (a *app) load(f *configFlags) (*pipes.Config, error) {
+	secrets, err := secretsLookup(f.secrets)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pipes.Load(f.dir, pipes.Options{Types: engine.DefaultRegistry(), Secrets: secrets})
+	if cfg != nil {
+		for _, w := range cfg.Warnings {
+			fmt.Fprintf(a.stderr, "warning: %s\n", w)
+		}
+	}
+	var problems pipes.Errors
+	if errors.As(err, &problems) {
+		for _, p := range problems {
+			fmt.Fprintln(a.stderr, cfg.Redact(p.Error()))
+		}
+		fmt.Fprintf(a.stderr, "%d problem%s in %s\n", len(problems), plural(len(problems)), f.dir)
+		return nil, exitError{1}
+	}
+	return cfg, err
+}
+
+// secretsLookup reads $SECRET(name) from SLUICE_SECRET_<name>, then from the
+// secrets file.
+func secretsLookup(file string) (pipes.Lookup, error) {
+	values := map[string]string{}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("secrets file: %w", err)
+		}
+		if err := json.Unmarshal(b, &values); err != nil {
+			return nil, fmt.Errorf("secrets file %s: must be a JSON object of strings: %w", file, err)
+		}
+	}
+	return func(name string) (string, bool) {
+		if v, ok := os.LookupEnv("SLUICE_SECRET_" + name); ok {
+			return v, true
+		}
+		v, ok := values[name]
+		return v, ok
+	}, nil
+}
+
+// openStore opens the data folder, explaining a folder held by another process.
+func (a *app) openStore(dir string) (*store.Store, error) {
+	st, err := store.Open(dir, store.Options{Logger: a.logger()})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("the data folder %s is in use by another sluice process (is `sluice run` running? use its HTTP API instead)", dir)
+	}
+	return st, err
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-sync/sluice/engine"
+)
+
+func (a *app) pumpCmd() *cobra.Command {
+	var cf configFlags
+	var dataDir string
+	var full bool
+	cmd := &cobra.Command{
+		Use:   "pump PIPE",
+		Short: "Run one pipe once and print a JSON summary; exit 1 if the run fails",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.load(&cf)
+			if err != nil {
+				return err
+			}
+			if cfg.Pipe(args[0]) == nil {
+				return unknownPipe(args[0], cfg.Pipes)
+			}
+			st, err := a.openStore(dataDir)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			eng, err := engine.New(ctx, cfg, st, engine.DefaultRegistry(), a.logger())
+			if err != nil {
+				return err
+			}
+			sum, runErr := eng.Run(ctx, args[0], engine.RunOptions{Full: full})
+			if err := json.NewEncoder(a.stdout).Encode(sum); err != nil {
+				return err
+			}
+			if runErr != nil {
+				a.printf("sluice: %s\n", sum.Error)
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	cf.add(cmd)
+	cmd.Flags().StringVar(&dataDir, "data", "./sluice-data", "the data folder")
+	cmd.Flags().BoolVar(&full, "full", false, "reset the pipe first: read the source from the start and track deletions")
+	return cmd
+}

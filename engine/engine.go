@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/sinks"
+	"github.com/sluice-sync/sluice/sources"
+	"github.com/sluice-sync/sluice/store"
+)
+
+// DefaultRegistry knows every built-in component type.
+func DefaultRegistry() *component.Registry {
+	r := component.NewRegistry()
+	for _, register := range []func(*component.Registry) error{sources.Register, sinks.Register} {
+		if err := register(r); err != nil {
+			panic(err) // a duplicate built-in type is a programming error
+		}
+	}
+	return r
+}
+
+// Engine is a loaded config bound to a store.
+type Engine struct {
+	cfg   *pipes.Config
+	store *store.Store
+	log   *slog.Logger
+	pipes map[string]*Pipe
+}
+
+// Pipe is a pipe ready to run.
+type Pipe struct {
+	Config     *pipes.Pipe
+	Source     component.Source
+	Transforms []component.Transform
+	Sink       component.Sink
+	running    sync.Mutex // one run at a time
+}
+
+// ErrUnknownPipe reports a pipe id that the config does not have.
+var ErrUnknownPipe = errors.New("no such pipe")
+
+// ErrRunning reports a pipe that is already running.
+var ErrRunning = errors.New("the pipe is already running")
+
+// New builds every pipe of cfg. Sinks that mark their dataset populated
+// when the pipe is loaded (set_initial_offset "onload") do so here.
+func New(ctx context.Context, cfg *pipes.Config, st *store.Store, reg *component.Registry, log *slog.Logger) (*Engine, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	e := &Engine{cfg: cfg, store: st, log: log, pipes: map[string]*Pipe{}}
+	for _, pc := range cfg.Pipes {
+		p, err := build(pc, st, reg, log)
+		if err != nil {
+			return nil, fmt.Errorf("pipe %q: %w", pc.ID, err)
+		}
+		if o, ok := p.Sink.(component.RunObserver); ok {
+			if err := o.PipeLoaded(ctx); err != nil {
+				return nil, fmt.Errorf("pipe %q: %w", pc.ID, err)
+			}
+		}
+		e.pipes[pc.ID] = p
+	}
+	return e, nil
+}
+
+func build(pc *pipes.Pipe, st *store.Store, reg *component.Registry, log *slog.Logger) (*Pipe, error) {
+	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID)}
+	p := &Pipe{Config: pc}
+	var err error
+	if p.Source, err = component.Build[component.Source](reg, component.KindSource, pc.Source.Type, pc.Source.Config, env); err != nil {
+		return nil, err
+	}
+	for _, tc := range pc.Transforms {
+		t, err := component.Build[component.Transform](reg, component.KindTransform, tc.Type, tc.Config, env)
+		if err != nil {
+			return nil, err
+		}
+		p.Transforms = append(p.Transforms, t)
+	}
+	if p.Sink, err = component.Build[component.Sink](reg, component.KindSink, pc.Sink.Type, pc.Sink.Config, env); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Pipe returns a built pipe.
+func (e *Engine) Pipe(id string) (*Pipe, error) {
+	p, ok := e.pipes[id]
+	if !ok {
+		return nil, fmt.Errorf("pipe %q: %w", id, ErrUnknownPipe)
+	}
+	return p, nil
+}
+
+// Config is the config the engine was built from.
+func (e *Engine) Config() *pipes.Config { return e.cfg }
+
+// SinkDataset names the dataset a pipe's sink writes, or "" for sinks that
+// write elsewhere.
+func (p *Pipe) SinkDataset() string {
+	if d, ok := p.Sink.(interface{ Dataset() string }); ok {
+		return d.Dataset()
+	}
+	return ""
+}

@@ -1,0 +1,233 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/store"
+)
+
+// RunOptions tune one run.
+type RunOptions struct {
+	// Full resets the pipe: it reads its source from the start and, at the
+	// end, deletes from its dataset what the run did not see.
+	Full bool
+}
+
+// Run statuses.
+const (
+	StatusCompleted = "completed"
+	StatusFailed    = "failed"
+)
+
+// Summary describes a finished run.
+type Summary struct {
+	Pipe   string `json:"pipe"`
+	Status string `json:"status"`
+	// Full is true for a run that read its source from the start.
+	Full    bool `json:"full"`
+	Read    int  `json:"read"`
+	Written int  `json:"written"`
+	Deleted int  `json:"deleted"`
+	// Offset is the pipe's stored offset after the run: a number for
+	// numeric offsets, a string otherwise, null when it has none.
+	Offset     json.RawMessage `json:"offset"`
+	DurationMS int64           `json:"duration_ms"`
+	Started    time.Time       `json:"started"`
+	Error      string          `json:"error,omitempty"`
+}
+
+// defaultBatchSize is used when a pipe sets no batch_size. Dataset sinks
+// commit one transaction per batch, so a larger batch pays off there.
+func (p *Pipe) batchSize() int {
+	switch {
+	case p.Config.BatchSize > 0:
+		return p.Config.BatchSize
+	case p.SinkDataset() != "":
+		return 1000
+	}
+	return 100
+}
+
+// Run runs a pipe once. The returned error is the run's failure; the
+// summary is filled in either way.
+func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, error) {
+	p, err := e.Pipe(id)
+	if err != nil {
+		return Summary{Pipe: id, Status: StatusFailed, Error: err.Error(), Offset: json.RawMessage("null")}, err
+	}
+	if !p.running.TryLock() {
+		err := fmt.Errorf("pipe %q: %w", id, ErrRunning)
+		return Summary{Pipe: id, Status: StatusFailed, Error: err.Error(), Offset: json.RawMessage("null")}, err
+	}
+	defer p.running.Unlock()
+
+	r := &run{e: e, p: p, opts: opts, sum: Summary{Pipe: id, Started: time.Now().UTC()}}
+	err = r.do(ctx)
+	r.sum.DurationMS = time.Since(r.sum.Started).Milliseconds()
+	r.sum.Offset = offsetJSON(r.state.LastSeen)
+	if err != nil {
+		err = fmt.Errorf("pipe %q: %w", id, err)
+		r.sum.Status, r.sum.Error = StatusFailed, e.cfg.Redact(err.Error())
+		e.log.Error("pipe run failed", "pipe", id, "error", r.sum.Error, "read", r.sum.Read, "written", r.sum.Written)
+	} else {
+		r.sum.Status = StatusCompleted
+		e.log.Info("pipe run completed", "pipe", id, "full", r.sum.Full, "read", r.sum.Read,
+			"written", r.sum.Written, "deleted", r.sum.Deleted, "duration_ms", r.sum.DurationMS)
+	}
+	if serr := e.recordRun(id, r.sum); serr != nil && err == nil {
+		err = serr
+	}
+	return r.sum, err
+}
+
+// run is the state of one run.
+type run struct {
+	e       *Engine
+	p       *Pipe
+	opts    RunOptions
+	sum     Summary
+	state   store.PipeState
+	fullRun uint64 // the sink's full-run number, when tracking deletions
+}
+
+func (r *run) do(ctx context.Context) error {
+	st, err := r.e.store.PipeState(r.p.Config.ID)
+	if err != nil {
+		return err
+	}
+	r.state = st
+	supportsSince := r.p.Source.SupportsSince()
+	resuming := st.FullRun != 0 && !r.opts.Full && supportsSince && st.LastSeen != ""
+	if r.opts.Full || !supportsSince {
+		r.state.LastSeen, r.state.FullRun = "", 0
+	}
+	r.sum.Full = r.state.LastSeen == "" || resuming
+	if err := r.beginFullRun(ctx, resuming); err != nil {
+		return err
+	}
+	if o, ok := r.p.Sink.(component.RunObserver); ok {
+		if err := o.RunStarted(ctx); err != nil {
+			return err
+		}
+	}
+	req := component.ReadRequest{Since: r.state.LastSeen, BatchSize: r.p.batchSize()}
+	if err := r.p.Source.Read(ctx, req, func(b component.Batch) error { return r.batch(ctx, b) }); err != nil {
+		return err
+	}
+	if err := r.endFullRun(ctx); err != nil {
+		return err
+	}
+	if o, ok := r.p.Sink.(component.RunObserver); ok {
+		populated := true
+		if ps, ok := r.p.Source.(component.PopulatedSource); ok {
+			populated = ps.Populated()
+		}
+		if err := o.RunCompleted(ctx, populated); err != nil {
+			return err
+		}
+	}
+	return r.e.store.Sync()
+}
+
+// beginFullRun starts (or, after a crash, resumes) deletion tracking.
+func (r *run) beginFullRun(ctx context.Context, resuming bool) error {
+	dt, ok := r.p.Sink.(component.DeletionTracker)
+	if !ok || !r.sum.Full {
+		return nil
+	}
+	if resuming {
+		r.fullRun = r.state.FullRun
+		return nil
+	}
+	n, err := dt.BeginFullRun(ctx)
+	if err != nil {
+		return err
+	}
+	r.fullRun = n
+	return nil
+}
+
+// batch pushes one source batch through the transforms into the sink and
+// commits the pipe's progress with it.
+func (r *run) batch(ctx context.Context, b component.Batch) error {
+	r.sum.Read += len(b.Entities)
+	out := b.Entities
+	for i, t := range r.p.Transforms {
+		var err error
+		if out, err = t.Transform(ctx, out); err != nil {
+			return fmt.Errorf("transform %d (%s): %w", i, r.p.Config.Transforms[i].Type, err)
+		}
+	}
+	next := r.state
+	if r.p.Source.SupportsSince() {
+		next.LastSeen = b.Since
+	}
+	next.FullRun = r.fullRun
+	commit := func(tx *store.Tx) error { return tx.PutPipeState(r.p.Config.ID, next) }
+
+	var stats component.WriteStats
+	var err error
+	if ts, ok := r.p.Sink.(component.TransactionalSink); ok {
+		stats, err = ts.WriteWith(ctx, out, component.Progress{FullRun: r.fullRun, Commit: commit})
+	} else {
+		if stats, err = r.p.Sink.Write(ctx, out); err == nil {
+			err = r.e.store.Update(commit)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("sink (%s): %w", r.p.Config.Sink.Type, err)
+	}
+	r.state = next
+	r.sum.Written += stats.Written
+	r.sum.Deleted += stats.Deleted
+	return nil
+}
+
+// endFullRun deletes what a full run did not see and clears the run's mark,
+// in the same transaction as the last deletions.
+func (r *run) endFullRun(ctx context.Context) error {
+	if r.fullRun == 0 {
+		return nil
+	}
+	next := r.state
+	next.FullRun = 0
+	commit := func(tx *store.Tx) error { return tx.PutPipeState(r.p.Config.ID, next) }
+	n, err := r.p.Sink.(component.DeletionTracker).EndFullRun(ctx, r.fullRun, commit)
+	r.sum.Deleted += n
+	if err != nil {
+		return fmt.Errorf("deletion tracking: %w", err)
+	}
+	r.state = next
+	return nil
+}
+
+// recordRun keeps the summary as the pipe's last run.
+func (e *Engine) recordRun(id string, sum Summary) error {
+	b, err := json.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	st, err := e.store.PipeState(id)
+	if err != nil {
+		return err
+	}
+	st.LastRun = b
+	return e.store.Update(func(tx *store.Tx) error { return tx.PutPipeState(id, st) })
+}
+
+// offsetJSON shows an offset as a JSON number when it is one.
+func offsetJSON(since string) json.RawMessage {
+	if since == "" {
+		return json.RawMessage("null")
+	}
+	if _, err := strconv.ParseFloat(since, 64); err == nil && json.Valid([]byte(since)) {
+		return json.RawMessage(since)
+	}
+	b, _ := json.Marshal(since)
+	return b
+}

@@ -1,0 +1,71 @@
+package entity
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// Entity is one JSON object, as raw bytes.
+type Entity []byte
+
+// Reserved root properties that a dataset sets on every stored version.
+const (
+	PropID       = "_id"
+	PropDeleted  = "_deleted"
+	PropUpdated  = "_updated"
+	PropPrevious = "_previous"
+	PropHash     = "_hash"
+	PropTS       = "_ts"
+)
+
+// ErrNotObject reports input that is not a JSON object.
+var ErrNotObject = errors.New("entity is not a JSON object")
+
+// Check verifies that e is one valid JSON object with a non-empty string _id.
+func Check(e Entity) error {
+	if !gjson.ValidBytes(e) {
+		return errors.New("entity is not valid JSON")
+	}
+	r := gjson.Parse(unsafeString(e))
+	if !r.IsObject() {
+		return ErrNotObject
+	}
+	_, err := idOf(r.Get(PropID))
+	return err
+}
+
+// ID returns the entity's _id.
+func ID(e Entity) (string, error) {
+	return idOf(gjson.GetBytes(e, PropID))
+}
+
+// idOf checks the value of an _id property.
+func idOf(id gjson.Result) (string, error) {
+	switch {
+	case !id.Exists():
+		return "", errors.New("entity has no _id")
+	case id.Type != gjson.String:
+		return "", fmt.Errorf("entity _id must be a string, got %s", id.Raw)
+	case id.Str == "":
+		return "", errors.New("entity _id is empty")
+	}
+	return id.Str, nil
+}
+
+// Deleted reports whether the entity is deleted: only `"_deleted": true` counts.
+func Deleted(e Entity) bool {
+	return gjson.GetBytes(e, PropDeleted).Type == gjson.True
+}
+
+// Get returns the raw value of a root property, or "" when it is absent.
+func Get(e Entity, prop string) gjson.Result {
+	return gjson.GetBytes(e, gjson.Escape(prop))
+}
+
+// unsafeString views e as a string without copying, for gjson. Results that
+// point into it must not outlive a change to e; entities are not changed in
+// place anywhere in sluice.
+func unsafeString(e []byte) string { return unsafe.String(unsafe.SliceData(e), len(e)) }

@@ -1,0 +1,134 @@
+package pipes
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Config is a loaded, validated config folder.
+type Config struct {
+	Dir      string
+	Pipes    []*Pipe   // sorted by ID
+	Systems  []*System // sorted by ID
+	Warnings Errors
+	secrets  []string
+}
+
+// Pipe returns the pipe with that id, or nil.
+func (c *Config) Pipe(id string) *Pipe {
+	for _, p := range c.Pipes {
+		if p.ID == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// System returns the system with that id, or nil.
+func (c *Config) System(id string) *System {
+	for _, s := range c.Systems {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// Component is one configured source, transform, sink or system.
+type Component struct {
+	Type   string
+	Config any // the registered type's config struct, decoded
+	Node   *Node
+}
+
+// Pipe is one pipe's configuration.
+type Pipe struct {
+	ID          string
+	Name        string
+	Description StringOrList
+	Comment     StringOrList
+	Source      Component
+	Transforms  []Component
+	Sink        Component
+	Pump        Pump
+	// BatchSize is how many source entities go through the transforms and
+	// into the sink at a time; 0 means the engine's default.
+	BatchSize int
+	// DisableSetLastSeen protects the pipe from having its offset reset.
+	DisableSetLastSeen bool
+	Metadata           map[string]any
+	Node               *Node
+}
+
+// System is one system's configuration ("type": "system:<Kind>").
+type System struct {
+	ID        string
+	Kind      string
+	Name      string
+	Component Component
+	Node      *Node
+}
+
+// Pump modes.
+const (
+	ModeScheduled = "scheduled"
+	ModeManual    = "manual"
+	ModeOff       = "off"
+)
+
+// Pump is when and how a pipe runs.
+type Pump struct {
+	Mode                       string       `json:"mode"`
+	ScheduleInterval           *float64     `json:"schedule_interval"`
+	CronExpression             string       `json:"cron_expression"`
+	RunAtStartup               bool         `json:"run_at_startup"`
+	RunAtStartupIfNotPopulated bool         `json:"run_at_startup_if_not_populated"`
+	Comment                    StringOrList `json:"comment"`
+	Name                       string       `json:"name"`
+
+	// Accepted for Sesam compatibility; not applied yet.
+	RescanRunCount                      *int     `json:"rescan_run_count" cfg:"ignored"`
+	RescanCronExpression                string   `json:"rescan_cron_expression" cfg:"ignored"`
+	PartialRescanRunCount               *int     `json:"partial_rescan_run_count" cfg:"ignored"`
+	PartialRescanDelta                  *int     `json:"partial_rescan_delta" cfg:"ignored"`
+	MaxReadRetries                      *int     `json:"max_read_retries" cfg:"ignored"`
+	ReadRetryDelay                      *float64 `json:"read_retry_delay" cfg:"ignored"`
+	WriteRetryDelay                     *float64 `json:"write_retry_delay" cfg:"ignored"`
+	MaxRetriesPerEntity                 *int     `json:"max_retries_per_entity" cfg:"ignored"`
+	MaxConsecutiveWriteErrors           *int     `json:"max_consecutive_write_errors" cfg:"ignored"`
+	MaxWriteErrorsInRetryDataset        *int     `json:"max_write_errors_in_retry_dataset" cfg:"ignored"`
+	FallbackToSingleEntitiesOnBatchFail *bool    `json:"fallback_to_single_entities_on_batch_fail" cfg:"ignored"`
+	UseDeadLetterDataset                *bool    `json:"use_dead_letter_dataset" cfg:"ignored"`
+	DeadLetterDataset                   string   `json:"dead_letter_dataset" cfg:"ignored"`
+	TrackDeadLetters                    *bool    `json:"track_dead_letters" cfg:"ignored"`
+	MaxSecondsPerEntity                 *float64 `json:"max_seconds_per_entity" cfg:"ignored"`
+	LogEventsNoopRuns                   *bool    `json:"log_events_noop_runs" cfg:"ignored"`
+	LogEventsNoopRunsChangesOnly        *bool    `json:"log_events_noop_runs_changes_only" cfg:"ignored"`
+	NotificationGranularity             *int64   `json:"notification_granularity" cfg:"ignored"`
+}
+
+// CronParser parses pump cron expressions: the standard five fields, with
+// an optional "CRON_TZ=Zone " prefix, or a descriptor such as "@hourly".
+var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Validate checks the pump's settings.
+func (p *Pump) Validate() error {
+	var errs []error
+	switch p.Mode {
+	case "", ModeScheduled, ModeManual, ModeOff:
+	default:
+		errs = append(errs, &FieldError{Field: "mode", Err: fmt.Errorf("mode must be %q, %q or %q, not %q", ModeScheduled, ModeManual, ModeOff, p.Mode)})
+	}
+	if p.ScheduleInterval != nil && *p.ScheduleInterval <= 0 {
+		errs = append(errs, &FieldError{Field: "schedule_interval", Err: errors.New("schedule_interval must be a positive number of seconds")})
+	}
+	if p.CronExpression != "" {
+		if _, err := CronParser.Parse(p.CronExpression); err != nil {
+			errs = append(errs, &FieldError{Field: "cron_expression", Err: fmt.Errorf("bad cron expression: %s", strings.TrimPrefix(err.Error(), "failed to parse "))})
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,169 @@
+package pipes
+
+import (
+	"slices"
+	"strings"
+)
+
+// pipeDoc is the JSON shape of a pipe; components stay nodes until their
+// type is known.
+type pipeDoc struct {
+	ID                 string         `json:"_id"`
+	Type               string         `json:"type"`
+	Name               string         `json:"name"`
+	Description        StringOrList   `json:"description"`
+	Comment            StringOrList   `json:"comment"`
+	Source             *Node          `json:"source" cfg:"required"`
+	Transform          *Node          `json:"transform"`
+	Sink               *Node          `json:"sink"`
+	Pump               Pump           `json:"pump"`
+	Metadata           map[string]any `json:"metadata"`
+	BatchSize          *int           `json:"batch_size"`
+	DisableSetLastSeen bool           `json:"disable_set_last_seen"`
+
+	// Namespaces are applied by DTL; until then only false is honoured.
+	NamespacedIdentifiers *bool `json:"namespaced_identifiers"`
+	AddNamespaces         *bool `json:"add_namespaces"`
+	RemoveNamespaces      *bool `json:"remove_namespaces"`
+
+	CheckpointInterval     *int  `json:"checkpoint_interval" cfg:"ignored"`
+	EnableBackgroundRescan *bool `json:"enable_background_rescan" cfg:"ignored"`
+	InferPipeEntityTypes   *bool `json:"infer_pipe_entity_types" cfg:"ignored"`
+	DependencyTracking     any   `json:"dependency_tracking" cfg:"ignored"`
+	Compaction             any   `json:"compaction" cfg:"ignored"`
+	CircuitBreakers        any   `json:"circuit_breakers" cfg:"ignored"`
+}
+
+func (l *loader) pipe(n *Node) *Pipe {
+	var doc pipeDoc
+	errs := Decode(n, &doc)
+	l.errs = append(l.errs, errs...)
+	if errs.HasErrors() {
+		return nil
+	}
+	p := &Pipe{
+		ID: doc.ID, Name: doc.Name, Description: doc.Description, Comment: doc.Comment,
+		Pump: doc.Pump, Metadata: doc.Metadata, DisableSetLastSeen: doc.DisableSetLastSeen, Node: n,
+	}
+	if doc.BatchSize != nil {
+		if *doc.BatchSize < 1 {
+			l.errs.Add(n.Get("batch_size"), "batch_size must be at least 1")
+		}
+		p.BatchSize = *doc.BatchSize
+	}
+	for _, key := range []string{"namespaced_identifiers", "add_namespaces", "remove_namespaces"} {
+		if v := n.Get(key); v != nil && v.Kind == Bool && v.Bool {
+			l.errs.Warn(v, "%s is not applied yet: identifiers are written as they are", key)
+		}
+	}
+	ok := true
+	p.Source, ok = l.component("source", doc.Source, p.ID)
+	if doc.Transform != nil {
+		items := []*Node{doc.Transform}
+		if doc.Transform.Kind == Array {
+			items = doc.Transform.Items
+		}
+		for _, item := range items {
+			t, tok := l.component("transform", item, p.ID)
+			ok = ok && tok
+			p.Transforms = append(p.Transforms, t)
+		}
+	}
+	if doc.Sink != nil {
+		var sok bool
+		p.Sink, sok = l.component("sink", doc.Sink, p.ID)
+		ok = ok && sok
+	} else {
+		p.Sink = l.defaultSink(n, p.ID)
+	}
+	if !ok {
+		return nil
+	}
+	return p
+}
+
+// defaultSink is Sesam's default: a dataset sink writing to the dataset
+// named after the pipe.
+func (l *loader) defaultSink(pipe *Node, id string) Component {
+	cfg, ok := l.opts.Types.NewConfig("sink", "dataset")
+	if !ok {
+		l.errs.Add(pipe, "the pipe has no sink and no dataset sink type is registered")
+		return Component{}
+	}
+	if d, ok := cfg.(PipeDefaulter); ok {
+		d.PipeDefaults(id)
+	}
+	return Component{Type: "dataset", Config: cfg}
+}
+
+// genericKeys are accepted on every component and not passed to its type.
+var genericKeys = map[string]bool{"type": true, "comment": true, "name": true, "description": true}
+
+// component decodes one source, transform or sink by its "type".
+func (l *loader) component(kind string, n *Node, pipeID string) (Component, bool) {
+	if n.Kind != Object {
+		l.errs.Add(n, "a %s is a JSON object, not %s", kind, n.Describe())
+		return Component{}, false
+	}
+	typ := n.Get("type")
+	switch {
+	case typ == nil:
+		l.errs.Add(n, `missing required property "type"`)
+		return Component{}, false
+	case typ.Kind != String:
+		l.errs.Add(typ, "expected a string, got %s", typ.Describe())
+		return Component{}, false
+	}
+	cfg, ok := l.opts.Types.NewConfig(kind, typ.Str)
+	if !ok {
+		l.errs.Add(typ, "unknown %s type %q (known: %s)", kind, typ.Str, knownList(l.opts.Types.Types(kind)))
+		return Component{}, false
+	}
+	errs := Decode(withoutKeys(n, genericKeys), cfg)
+	l.errs = append(l.errs, errs...)
+	if d, ok := cfg.(PipeDefaulter); ok && pipeID != "" {
+		d.PipeDefaults(pipeID)
+	}
+	return Component{Type: typ.Str, Config: cfg, Node: n}, !errs.HasErrors()
+}
+
+func (l *loader) system(n *Node, kind string) *System {
+	typ := n.Get("type")
+	cfg, ok := l.opts.Types.NewConfig("system", kind)
+	if !ok {
+		l.errs.Add(typ, "unknown system type %q (known: %s)", "system:"+kind, knownList(prefixed("system:", l.opts.Types.Types("system"))))
+		return nil
+	}
+	errs := Decode(withoutKeys(n, map[string]bool{"_id": true, "type": true, "name": true, "description": true, "comment": true, "metadata": true}), cfg)
+	l.errs = append(l.errs, errs...)
+	if errs.HasErrors() {
+		return nil
+	}
+	s := &System{ID: n.Get("_id").Str, Kind: kind, Component: Component{Type: kind, Config: cfg, Node: n}, Node: n}
+	if name := n.Get("name"); name != nil && name.Kind == String {
+		s.Name = name.Str
+	}
+	return s
+}
+
+// withoutKeys is a shallow copy of an object node without some members.
+func withoutKeys(n *Node, drop map[string]bool) *Node {
+	c := *n
+	c.Members = slices.DeleteFunc(slices.Clone(n.Members), func(m Member) bool { return drop[m.Key] })
+	return &c
+}
+
+func knownList(types []string) string {
+	if len(types) == 0 {
+		return "none"
+	}
+	return `"` + strings.Join(types, `", "`) + `"`
+}
+
+func prefixed(prefix string, s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = prefix + v
+	}
+	return out
+}

@@ -1,0 +1,138 @@
+package sinks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/store"
+)
+
+// When a dataset sink marks its dataset populated (set_initial_offset).
+const (
+	InitialOffsetIfSourcePopulated = "if-source-populated"
+	InitialOffsetNever             = "never"
+	InitialOffsetAlways            = "always"
+	InitialOffsetInitially         = "initially"
+	InitialOffsetOnload            = "onload"
+)
+
+// DatasetConfig is the config of the "dataset" sink.
+type DatasetConfig struct {
+	// Dataset defaults to the pipe's _id.
+	Dataset string `json:"dataset"`
+	// DeletionTracking deletes, after a full run, what the run did not see.
+	DeletionTracking bool   `json:"deletion_tracking"`
+	SetInitialOffset string `json:"set_initial_offset"`
+
+	Indexes                       any      `json:"indexes" cfg:"ignored"`
+	TrackChildren                 *bool    `json:"track_children" cfg:"ignored"`
+	EnableOptimisticLocking       *bool    `json:"enable_optimistic_locking" cfg:"ignored"`
+	CircuitBreakerThresholdFactor *float64 `json:"circuit_breaker_threshold_factor" cfg:"ignored"`
+	CircuitBreakerThresholdCount  *int     `json:"circuit_breaker_threshold_count" cfg:"ignored"`
+	MarkDeletionTracked           *bool    `json:"mark_deletion_tracked" cfg:"ignored"`
+	BitsetCommitInterval          *int     `json:"bitset_commit_interval" cfg:"ignored"`
+	PreventMultipleVersions       *bool    `json:"prevent_multiple_versions" cfg:"ignored"`
+	SuppressFiltered              *bool    `json:"suppress_filtered" cfg:"ignored"`
+	MaxEntityBytesSize            any      `json:"max_entity_bytes_size" cfg:"ignored"`
+}
+
+// PipeDefaults makes the pipe's _id the default dataset.
+func (c *DatasetConfig) PipeDefaults(pipeID string) {
+	if c.Dataset == "" {
+		c.Dataset = pipeID
+	}
+}
+
+// Validate checks the dataset name and set_initial_offset.
+func (c *DatasetConfig) Validate() error {
+	var errs []error
+	switch {
+	case strings.Contains(c.Dataset, "/"):
+		errs = append(errs, &pipes.FieldError{Field: "dataset", Err: fmt.Errorf("dataset %q contains \"/\", which is not allowed", c.Dataset)})
+	case strings.HasPrefix(c.Dataset, "system:"):
+		errs = append(errs, &pipes.FieldError{Field: "dataset", Err: fmt.Errorf("dataset %q: a sink cannot write to a system: dataset", c.Dataset)})
+	}
+	switch c.SetInitialOffset {
+	case InitialOffsetIfSourcePopulated, InitialOffsetNever, InitialOffsetAlways, InitialOffsetInitially, InitialOffsetOnload:
+	default:
+		errs = append(errs, &pipes.FieldError{Field: "set_initial_offset", Err: fmt.Errorf("set_initial_offset must be one of %q, %q, %q, %q or %q, not %q",
+			InitialOffsetIfSourcePopulated, InitialOffsetNever, InitialOffsetAlways, InitialOffsetInitially, InitialOffsetOnload, c.SetInitialOffset)})
+	}
+	return errors.Join(errs...)
+}
+
+var datasetSpec = component.Typed(component.KindSink, "dataset",
+	"Writes entities as new versions of a dataset (the pipe's own by default), atomically with the pipe's offset.",
+	func() *DatasetConfig {
+		return &DatasetConfig{DeletionTracking: true, SetInitialOffset: InitialOffsetIfSourcePopulated}
+	},
+	func(c *DatasetConfig, env component.Env) (component.Sink, error) {
+		if env.Store == nil {
+			return nil, errors.New("the dataset sink needs a store")
+		}
+		c.PipeDefaults(env.PipeID)
+		return &datasetSink{cfg: c, store: env.Store}, nil
+	})
+
+type datasetSink struct {
+	cfg   *DatasetConfig
+	store *store.Store
+}
+
+// Dataset names the dataset written.
+func (s *datasetSink) Dataset() string { return s.cfg.Dataset }
+
+func (s *datasetSink) Write(ctx context.Context, es []entity.Entity) (component.WriteStats, error) {
+	return s.WriteWith(ctx, es, component.Progress{})
+}
+
+func (s *datasetSink) WriteWith(_ context.Context, es []entity.Entity, p component.Progress) (component.WriteStats, error) {
+	res, err := s.store.Write(s.cfg.Dataset, es, store.WriteOptions{FullRun: p.FullRun, Commit: p.Commit})
+	return component.WriteStats{Written: res.Written, Unchanged: res.Unchanged, Deleted: res.Deleted}, err
+}
+
+func (s *datasetSink) BeginFullRun(context.Context) (uint64, error) {
+	if !s.cfg.DeletionTracking {
+		return 0, nil
+	}
+	return s.store.BeginFullRun(s.cfg.Dataset)
+}
+
+func (s *datasetSink) EndFullRun(_ context.Context, fullRun uint64, commit func(*store.Tx) error) (int, error) {
+	return s.store.DeleteUnseen(s.cfg.Dataset, fullRun, commit)
+}
+
+func (s *datasetSink) PipeLoaded(context.Context) error {
+	if s.cfg.SetInitialOffset == InitialOffsetOnload {
+		return s.store.SetPopulated(s.cfg.Dataset)
+	}
+	return nil
+}
+
+func (s *datasetSink) RunStarted(context.Context) error {
+	if s.cfg.SetInitialOffset == InitialOffsetInitially {
+		return s.store.SetPopulated(s.cfg.Dataset)
+	}
+	return nil
+}
+
+func (s *datasetSink) RunCompleted(_ context.Context, sourcePopulated bool) error {
+	switch s.cfg.SetInitialOffset {
+	case InitialOffsetAlways:
+	case InitialOffsetIfSourcePopulated:
+		if !sourcePopulated {
+			return nil
+		}
+	default:
+		return nil
+	}
+	if info, ok := s.store.Dataset(s.cfg.Dataset); ok && info.Populated {
+		return nil
+	}
+	return s.store.SetPopulated(s.cfg.Dataset)
+}

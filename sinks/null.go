@@ -1,0 +1,22 @@
+package sinks
+
+import (
+	"context"
+
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/entity"
+)
+
+// NullConfig is the config of the "null" sink, which has no settings.
+type NullConfig struct{}
+
+var nullSpec = component.Typed(component.KindSink, "null",
+	"Discards every entity; for pipes that exist for their side effects (REST transforms) or for testing.",
+	func() *NullConfig { return &NullConfig{} },
+	func(*NullConfig, component.Env) (component.Sink, error) { return nullSink{}, nil })
+
+type nullSink struct{}
+
+func (nullSink) Write(_ context.Context, es []entity.Entity) (component.WriteStats, error) {
+	return component.WriteStats{Unchanged: len(es)}, nil
+}

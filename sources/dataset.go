@@ -1,0 +1,114 @@
+package sources
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/store"
+)
+
+// DatasetConfig is the config of the "dataset" source: another dataset,
+// read incrementally by offset.
+type DatasetConfig struct {
+	Dataset                 string `json:"dataset" cfg:"required"`
+	IncludePreviousVersions bool   `json:"include_previous_versions"`
+	// IncludeReplaced false skips entities with "$replaced": true.
+	IncludeReplaced    bool   `json:"include_replaced"`
+	IfSourceEmpty      string `json:"if_source_empty"`
+	SupportsSignalling *bool  `json:"supports_signalling" cfg:"ignored"`
+	Completeness       any    `json:"completeness" cfg:"ignored"`
+}
+
+// Validate checks the dataset name and fixed values.
+func (c *DatasetConfig) Validate() error {
+	var errs []error
+	if c.Dataset == "" {
+		errs = append(errs, &pipes.FieldError{Field: "dataset", Err: errors.New("dataset is empty")})
+	}
+	if err := checkIfSourceEmpty(c.IfSourceEmpty); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+var datasetSpec = component.Typed(component.KindSource, "dataset",
+	"The versions of another dataset, read incrementally by offset (latest versions only unless include_previous_versions).",
+	func() *DatasetConfig { return &DatasetConfig{IncludeReplaced: true, IfSourceEmpty: "accept"} },
+	func(c *DatasetConfig, env component.Env) (component.Source, error) {
+		if env.Store == nil {
+			return nil, errors.New("the dataset source needs a store")
+		}
+		return &datasetSource{cfg: c, store: env.Store}, nil
+	})
+
+type datasetSource struct {
+	cfg   *DatasetConfig
+	store *store.Store
+}
+
+func (s *datasetSource) SupportsSince() bool { return true }
+
+// Populated follows the source dataset's own flag.
+func (s *datasetSource) Populated() bool {
+	info, ok := s.store.Dataset(s.cfg.Dataset)
+	return ok && info.Populated
+}
+
+// Dataset names the dataset read, for dependency tracking.
+func (s *datasetSource) Dataset() string { return s.cfg.Dataset }
+
+func (s *datasetSource) Read(ctx context.Context, req component.ReadRequest, emit func(component.Batch) error) error {
+	opts := store.ReadOptions{History: s.cfg.IncludePreviousVersions}
+	if req.Since != "" {
+		since, err := strconv.ParseUint(req.Since, 10, 64)
+		if err != nil {
+			return fmt.Errorf("dataset source: stored offset %q is not a dataset offset", req.Since)
+		}
+		opts.From = since + 1
+	}
+	if _, ok := s.store.Dataset(s.cfg.Dataset); !ok {
+		if s.cfg.IfSourceEmpty == "fail" {
+			return fmt.Errorf("dataset %q does not exist and if_source_empty is \"fail\"", s.cfg.Dataset)
+		}
+		return emit(component.Batch{Since: req.Since})
+	}
+	var batch []entity.Entity
+	seen := 0
+	last := req.Since
+	err := s.store.Scan(s.cfg.Dataset, opts, func(offset uint64, e []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		last = strconv.FormatUint(offset, 10)
+		if !s.cfg.IncludeReplaced && isReplaced(e) {
+			return nil
+		}
+		batch = append(batch, bytes.Clone(e))
+		seen++
+		if len(batch) >= req.BatchSize {
+			b := component.Batch{Entities: batch, Since: last}
+			batch = nil
+			return emit(b)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if seen == 0 && req.Since == "" && s.cfg.IfSourceEmpty == "fail" {
+		return fmt.Errorf("dataset %q is empty and if_source_empty is \"fail\"", s.cfg.Dataset)
+	}
+	return emit(component.Batch{Entities: batch, Since: last})
+}
+
+func isReplaced(e []byte) bool {
+	return gjson.GetBytes(e, "$replaced").Type == gjson.True
+}

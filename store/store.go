@@ -1,0 +1,103 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// ErrLocked reports a data folder that another process holds open.
+var ErrLocked = errors.New("the data folder is in use by another sluice process (is `sluice run` running?)")
+
+// ErrNotFound reports a dataset or entity that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Options configure Open.
+type Options struct {
+	// InMemory keeps everything in memory (tests); Dir is then ignored.
+	InMemory bool
+	// SyncWrites fsyncs after every commit. Without it a killed process
+	// still loses nothing (Badger's log is in the OS page cache) and the
+	// engine calls Sync wherever it acknowledges a write to someone else; a
+	// power loss can then roll back the last commits, batch and pipe offset
+	// together, so pipes re-read what they lose.
+	SyncWrites bool
+	Logger *slog.Logger
+}
+
+// Store is an open data folder.
+type Store struct {
+	db  *badger.DB
+	log *slog.Logger
+
+	mu       sync.Mutex
+	datasets map[string]*dataset
+}
+
+// Open opens (creating if needed) the data folder dir.
+func Open(dir string, opts Options) (*Store, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	bo := badger.DefaultOptions(dir).
+		WithLogger(badgerLogger{log}).
+		WithSyncWrites(opts.SyncWrites).
+		WithInMemory(opts.InMemory).
+		WithDetectConflicts(false) // writers are serialised per dataset
+	if opts.InMemory {
+		bo.Dir, bo.ValueDir = "", ""
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	db, err := badger.Open(bo)
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("%s: %w", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("open data folder %s: %w", dir, err)
+	}
+	s := &Store{db: db, log: log, datasets: map[string]*dataset{}}
+	if err := s.loadCatalog(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close flushes and closes the data folder.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Tx is a write transaction that callers extend with their own state, so it
+// commits atomically with a batch of entities.
+type Tx struct {
+	txn *badger.Txn
+}
+
+// Update runs fn in a write transaction of its own.
+func (s *Store) Update(fn func(*Tx) error) error {
+	return s.db.Update(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+}
+
+// badgerLogger sends Badger's warnings and errors to slog and drops its
+// chatty informational lines.
+type badgerLogger struct{ log *slog.Logger }
+
+func (l badgerLogger) Errorf(f string, a ...any) {
+	l.log.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (l badgerLogger) Warningf(f string, a ...any) {
+	l.log.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (badgerLogger) Infof(string, ...any)  {}
+func (badgerLogger) Debugf(string, ...any) {}
+
+// Sync makes every committed write durable on disk; the engine calls it
+// wherever it acknowledges writes to someone outside (the end of a run, an
+// import, a received webhook).
+func (s *Store) Sync() error { return s.db.Sync() }
