@@ -29,10 +29,12 @@ type Summary struct {
 	Pipe   string `json:"pipe"`
 	Status string `json:"status"`
 	// Full is true for a run that read its source from the start.
-	Full    bool `json:"full"`
-	Read    int  `json:"read"`
-	Written int  `json:"written"`
-	Deleted int  `json:"deleted"`
+	Full bool `json:"full"`
+	Read int  `json:"read"`
+	// Written counts the changes the sink made (new dataset versions),
+	// deletions included; Deleted counts the deletions among them.
+	Written int `json:"written"`
+	Deleted int `json:"deleted"`
 	// Offset is the pipe's stored offset after the run: a number for
 	// numeric offsets, a string otherwise, null when it has none.
 	Offset     json.RawMessage `json:"offset"`
@@ -54,7 +56,7 @@ func (p *Pipe) batchSize() int {
 }
 
 // Run runs a pipe once. The returned error is the run's failure; the
-// summary is filled in either way.
+// summary is filled in either way, and reporting it is the caller's job.
 func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, error) {
 	p, err := e.Pipe(id)
 	if err != nil {
@@ -73,11 +75,8 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 	if err != nil {
 		err = fmt.Errorf("pipe %q: %w", id, err)
 		r.sum.Status, r.sum.Error = StatusFailed, e.cfg.Redact(err.Error())
-		e.log.Error("pipe run failed", "pipe", id, "error", r.sum.Error, "read", r.sum.Read, "written", r.sum.Written)
 	} else {
 		r.sum.Status = StatusCompleted
-		e.log.Info("pipe run completed", "pipe", id, "full", r.sum.Full, "read", r.sum.Read,
-			"written", r.sum.Written, "deleted", r.sum.Deleted, "duration_ms", r.sum.DurationMS)
 	}
 	if serr := e.recordRun(id, r.sum); serr != nil && err == nil {
 		err = serr
@@ -198,6 +197,7 @@ func (r *run) endFullRun(ctx context.Context) error {
 	next.FullRun = 0
 	commit := func(tx *store.Tx) error { return tx.PutPipeState(r.p.Config.ID, next) }
 	n, err := r.p.Sink.(component.DeletionTracker).EndFullRun(ctx, r.fullRun, commit)
+	r.sum.Written += n
 	r.sum.Deleted += n
 	if err != nil {
 		return fmt.Errorf("deletion tracking: %w", err)

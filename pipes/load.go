@@ -53,7 +53,7 @@ func Load(dir string, opts Options) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{opts: opts, cfg: &Config{Dir: dir}, ids: map[string]*Node{}}
+	l := &loader{opts: opts, cfg: &Config{Dir: dir}, ids: map[string]*Node{}, unresolved: map[string]bool{}}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -120,6 +120,18 @@ type loader struct {
 	cfg  *Config
 	errs Errors
 	ids  map[string]*Node // _id → where it was first defined
+	// unresolved holds the pointers of values whose $ENV or $SECRET could
+	// not be substituted; decoding them again would only repeat the news.
+	unresolved map[string]bool
+}
+
+// add keeps decoding problems, except those at unresolved references.
+func (l *loader) add(errs Errors) {
+	for _, e := range errs {
+		if !l.unresolved[e.Pos.File+"#"+e.Pointer] {
+			l.errs = append(l.errs, e)
+		}
+	}
 }
 
 func (l *loader) file(name string, data []byte) {
@@ -150,7 +162,11 @@ func (l *loader) file(name string, data []byte) {
 }
 
 func (l *loader) object(n *Node) {
+	before := len(l.errs)
 	l.cfg.secrets = append(l.cfg.secrets, substitute(n, l.opts.Env, l.opts.Secrets, &l.errs)...)
+	for _, e := range l.errs[before:] {
+		l.unresolved[e.Pos.File+"#"+e.Pointer] = true
+	}
 	id, typ := n.Get("_id"), n.Get("type")
 	switch {
 	case typ == nil:

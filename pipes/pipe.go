@@ -1,6 +1,7 @@
 package pipes
 
 import (
+	"errors"
 	"slices"
 	"strings"
 )
@@ -34,21 +35,26 @@ type pipeDoc struct {
 	CircuitBreakers        any   `json:"circuit_breakers" cfg:"ignored"`
 }
 
+// Validate checks what the decoder cannot.
+func (d *pipeDoc) Validate() error {
+	if d.BatchSize != nil && *d.BatchSize < 1 {
+		return &FieldError{Field: "batch_size", Err: errors.New("batch_size must be at least 1")}
+	}
+	return nil
+}
+
 func (l *loader) pipe(n *Node) *Pipe {
 	var doc pipeDoc
 	errs := Decode(n, &doc)
-	l.errs = append(l.errs, errs...)
-	if errs.HasErrors() {
-		return nil
-	}
+	l.add(errs)
+	// Go on to the components even after errors, so every problem is
+	// reported in one go.
+	ok := !errs.HasErrors() && doc.Source != nil
 	p := &Pipe{
 		ID: doc.ID, Name: doc.Name, Description: doc.Description, Comment: doc.Comment,
 		Pump: doc.Pump, Metadata: doc.Metadata, DisableSetLastSeen: doc.DisableSetLastSeen, Node: n,
 	}
 	if doc.BatchSize != nil {
-		if *doc.BatchSize < 1 {
-			l.errs.Add(n.Get("batch_size"), "batch_size must be at least 1")
-		}
 		p.BatchSize = *doc.BatchSize
 	}
 	for _, key := range []string{"namespaced_identifiers", "add_namespaces", "remove_namespaces"} {
@@ -56,8 +62,11 @@ func (l *loader) pipe(n *Node) *Pipe {
 			l.errs.Warn(v, "%s is not applied yet: identifiers are written as they are", key)
 		}
 	}
-	ok := true
-	p.Source, ok = l.component("source", doc.Source, p.ID)
+	if doc.Source != nil {
+		var sok bool
+		p.Source, sok = l.component("source", doc.Source, p.ID)
+		ok = ok && sok
+	}
 	if doc.Transform != nil {
 		items := []*Node{doc.Transform}
 		if doc.Transform.Kind == Array {
@@ -120,7 +129,7 @@ func (l *loader) component(kind string, n *Node, pipeID string) (Component, bool
 		return Component{}, false
 	}
 	errs := Decode(withoutKeys(n, genericKeys), cfg)
-	l.errs = append(l.errs, errs...)
+	l.add(errs)
 	if d, ok := cfg.(PipeDefaulter); ok && pipeID != "" {
 		d.PipeDefaults(pipeID)
 	}
@@ -135,7 +144,7 @@ func (l *loader) system(n *Node, kind string) *System {
 		return nil
 	}
 	errs := Decode(withoutKeys(n, map[string]bool{"_id": true, "type": true, "name": true, "description": true, "comment": true, "metadata": true}), cfg)
-	l.errs = append(l.errs, errs...)
+	l.add(errs)
 	if errs.HasErrors() {
 		return nil
 	}

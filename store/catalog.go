@@ -22,8 +22,8 @@ type Info struct {
 	// Deleted counts the _ids whose latest version is deleted.
 	Deleted   int64 `json:"deleted"`
 	Populated bool  `json:"populated"`
-	// FullGen numbers full runs into the dataset; see BeginFullRun.
-	FullGen uint64 `json:"full_gen"`
+	// FullGen counts the full runs into the dataset; see BeginFullRun.
+	FullGen uint64 `json:"full_runs"`
 	Created int64  `json:"created_ts"`
 	Updated int64  `json:"updated_ts"`
 }
