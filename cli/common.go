@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -69,11 +70,18 @@ func secretsLookup(file string) (pipes.Lookup, error) {
 	}, nil
 }
 
-// openStore opens the data folder, explaining a folder held by another process.
-func (a *app) openStore(dir string) (*store.Store, error) {
+// openStore opens the data folder, explaining a folder held by another
+// process. Commands that only read pass create false, so a mistyped --data
+// is reported instead of silently becoming a new, empty folder.
+func (a *app) openStore(dir string, create bool) (*store.Store, error) {
+	if !create {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no data folder %s (give the right one with --data)", dir)
+		}
+	}
 	st, err := store.Open(dir, store.Options{Logger: a.logger()})
 	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("the data folder %s is in use by another sluice process (is `sluice run` running? use its HTTP API instead)", dir)
+		return nil, fmt.Errorf("the data folder %s is in use by another sluice process (a running service or another command)", dir)
 	}
 	return st, err
 }

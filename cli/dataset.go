@@ -26,7 +26,7 @@ func (a *app) datasetListCmd(dataDir *string) *cobra.Command {
 		Short: "List datasets with their counts",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			st, err := a.openStore(*dataDir)
+			st, err := a.openStore(*dataDir, false)
 			if err != nil {
 				return err
 			}
@@ -62,7 +62,7 @@ func (a *app) datasetEntitiesCmd(dataDir *string) *cobra.Command {
 		Short: "Print a dataset's entities as NDJSON (latest versions, oldest first)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			st, err := a.openStore(*dataDir)
+			st, err := a.openStore(*dataDir, false)
 			if err != nil {
 				return err
 			}

@@ -44,7 +44,7 @@ func (a *app) datasetImportCmd(dataDir *string) *cobra.Command {
 			if _, err := in.Seek(0, io.SeekStart); err != nil {
 				return err
 			}
-			st, err := a.openStore(*dataDir)
+			st, err := a.openStore(*dataDir, true)
 			if err != nil {
 				return err
 			}
@@ -97,7 +97,7 @@ func (a *app) importInput(args []string) (*os.File, func(), error) {
 
 // readEntities reads NDJSON or a JSON array of entities, checking each, and
 // hands them to fn in batches. Errors name the line (NDJSON) or the item
-// and its line (arrays).
+// and the line it is on (arrays).
 func readEntities(r io.Reader, fn func([]entity.Entity) error) (int, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	first, err := firstByte(br)
@@ -113,119 +113,157 @@ func readEntities(r io.Reader, fn func([]entity.Entity) error) (int, error) {
 	return readNDJSON(br, fn)
 }
 
+// firstByte peeks at the first byte that is not white space, consuming
+// nothing, so line numbers still count leading blank lines.
 func firstByte(br *bufio.Reader) (byte, error) {
-	for {
-		b, err := br.Peek(1)
-		if err != nil {
+	for n := 1; ; n++ {
+		b, err := br.Peek(n)
+		if len(b) < n {
+			if err == nil || errors.Is(err, bufio.ErrBufferFull) {
+				return '{', nil // a huge run of white space: read it as NDJSON
+			}
 			return 0, err
 		}
-		switch b[0] {
+		switch b[n-1] {
 		case ' ', '\t', '\r', '\n':
-			br.ReadByte()
 			continue
 		}
-		return b[0], nil
+		return b[n-1], nil
 	}
+}
+
+// batcher collects entities and hands them on in import batches.
+type batcher struct {
+	fn    func([]entity.Entity) error
+	batch []entity.Entity
+	n     int
+}
+
+func (b *batcher) add(e entity.Entity) error {
+	b.batch = append(b.batch, e)
+	b.n++
+	if len(b.batch) < importBatch {
+		return nil
+	}
+	err := b.fn(b.batch)
+	b.batch = nil
+	return err
+}
+
+func (b *batcher) flush() (int, error) {
+	if len(b.batch) == 0 {
+		return b.n, nil
+	}
+	return b.n, b.fn(b.batch)
 }
 
 func readNDJSON(br *bufio.Reader, fn func([]entity.Entity) error) (int, error) {
-	var batch []entity.Entity
-	n, line := 0, 0
-	for {
+	b := &batcher{fn: fn}
+	for line := 1; ; line++ {
 		text, err := br.ReadBytes('\n')
-		if len(text) > 0 {
-			line++
-			trimmed := bytes.TrimSpace(text)
-			if len(trimmed) > 0 {
-				if cerr := entity.Check(trimmed); cerr != nil {
-					return n, fmt.Errorf("line %d: %w", line, cerr)
-				}
-				batch = append(batch, bytes.Clone(trimmed))
-				n++
-				if len(batch) == importBatch {
-					if err := fn(batch); err != nil {
-						return n, err
-					}
-					batch = nil
-				}
+		if trimmed := bytes.TrimSpace(text); len(trimmed) > 0 {
+			if cerr := entity.Check(trimmed); cerr != nil {
+				return b.n, fmt.Errorf("line %d: %w", line, cerr)
+			}
+			if aerr := b.add(bytes.Clone(trimmed)); aerr != nil {
+				return b.n, aerr
 			}
 		}
 		if errors.Is(err, io.EOF) {
-			break
+			return b.flush()
 		}
 		if err != nil {
-			return n, err
+			return b.n, err
 		}
 	}
-	if len(batch) > 0 {
-		return n, fn(batch)
-	}
-	return n, nil
 }
 
 func readArray(br *bufio.Reader, fn func([]entity.Entity) error) (int, error) {
-	counter := &lineCounter{r: br}
-	dec := json.NewDecoder(counter)
+	lines := &lineCounter{r: br, line: 1}
+	dec := json.NewDecoder(lines)
 	if _, err := dec.Token(); err != nil {
 		return 0, err
 	}
-	var batch []entity.Entity
-	n := 0
+	b := &batcher{fn: fn}
 	for dec.More() {
+		start := dec.InputOffset()
+		line := lines.itemLine(start)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return n, fmt.Errorf("item %d (near line %d): %w", n+1, counter.lineAt(dec.InputOffset()), err)
+			return b.n, fmt.Errorf("item %d (line %d): %w", b.n+1, lines.errorLine(line), err)
 		}
 		if err := entity.Check(entity.Entity(raw)); err != nil {
-			return n, fmt.Errorf("item %d (line %d): %w", n+1, counter.lineAt(dec.InputOffset()), err)
+			return b.n, fmt.Errorf("item %d (line %d): %w", b.n+1, line, err)
 		}
 		var compact bytes.Buffer
 		json.Compact(&compact, raw)
-		batch = append(batch, compact.Bytes())
-		n++
-		if len(batch) == importBatch {
-			if err := fn(batch); err != nil {
-				return n, err
-			}
-			batch = nil
+		if err := b.add(compact.Bytes()); err != nil {
+			return b.n, err
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return n, fmt.Errorf("after item %d (near line %d): %w", n, counter.lineAt(dec.InputOffset()), err)
+		return b.n, fmt.Errorf("after item %d (line %d): %w", b.n, lines.lineAt(dec.InputOffset()), err)
 	}
-	if len(batch) > 0 {
-		return n, fn(batch)
-	}
-	return n, nil
+	return b.flush()
 }
 
-// lineCounter turns byte offsets into line numbers for error messages. The
-// decoder asks about ever larger offsets, so line starts already passed are
-// only counted, not kept.
+// lineCounter turns byte offsets into line numbers for error messages. It
+// keeps only the bytes from the start of the current item on, so memory
+// does not grow with the input.
 type lineCounter struct {
-	r      io.Reader
-	read   int64
-	passed int     // lines that start at or before the last offset asked about
-	starts []int64 // offsets of line starts not yet passed
+	r     io.Reader
+	buf   []byte // input from offset base on
+	base  int64
+	line  int // the line that base is on
+	total int64
 }
 
 func (c *lineCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	for i, b := range p[:n] {
-		if b == '\n' {
-			c.starts = append(c.starts, c.read+int64(i)+1)
-		}
-	}
-	c.read += int64(n)
+	c.buf = append(c.buf, p[:n]...)
+	c.total += int64(n)
 	return n, err
 }
 
-func (c *lineCounter) lineAt(offset int64) int {
-	i := 0
-	for i < len(c.starts) && c.starts[i] <= offset {
-		i++
+// itemLine forgets the input before offset and returns the line of the
+// first byte after it that is not white space or a separator.
+func (c *lineCounter) itemLine(offset int64) int {
+	i := int(min(max(offset-c.base, 0), int64(len(c.buf))))
+	c.line += bytes.Count(c.buf[:i], []byte{'\n'})
+	c.buf = append(c.buf[:0], c.buf[i:]...)
+	c.base += int64(i)
+	line := c.line
+	for _, b := range c.buf {
+		switch b {
+		case '\n':
+			line++
+		case ' ', '\t', '\r', ',':
+		default:
+			return line
+		}
 	}
-	c.passed += i
-	c.starts = append(c.starts[:0], c.starts[i:]...)
-	return c.passed + 1
+	return line
+}
+
+// errorLine finds the line of a syntax error in the current item, whose
+// first line is itemLine. The decoder's own offsets count across values, so
+// the item is checked again on its own.
+func (c *lineCounter) errorLine(itemLine int) int {
+	j := bytes.IndexFunc(c.buf, func(r rune) bool { return !strings.ContainsRune(" \t\r\n,", r) })
+	if j < 0 {
+		return itemLine
+	}
+	var raw json.RawMessage
+	var syn *json.SyntaxError
+	if err := json.NewDecoder(bytes.NewReader(c.buf[j:])).Decode(&raw); !errors.As(err, &syn) || syn.Offset < 1 {
+		return itemLine
+	}
+	end := min(j+int(syn.Offset)-1, len(c.buf))
+	return c.line + bytes.Count(c.buf[:end], []byte{'\n'})
+}
+
+// lineAt is the line of an offset at or after the current item's start.
+func (c *lineCounter) lineAt(offset int64) int {
+	i := int(min(max(offset-c.base, 0), int64(len(c.buf))))
+	return c.line + bytes.Count(c.buf[:i], []byte{'\n'})
 }

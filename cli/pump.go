@@ -28,7 +28,7 @@ func (a *app) pumpCmd() *cobra.Command {
 			if cfg.Pipe(args[0]) == nil {
 				return unknownPipe(args[0], cfg.Pipes)
 			}
-			st, err := a.openStore(dataDir)
+			st, err := a.openStore(dataDir, true)
 			if err != nil {
 				return err
 			}

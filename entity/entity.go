@@ -24,16 +24,13 @@ const (
 // ErrNotObject reports input that is not a JSON object.
 var ErrNotObject = errors.New("entity is not a JSON object")
 
-// Check verifies that e is one valid JSON object with a non-empty string _id.
+// Check verifies that e is one valid JSON object with a non-empty string
+// _id and no property given twice: exactly what a dataset accepts.
 func Check(e Entity) error {
 	if !gjson.ValidBytes(e) {
 		return errors.New("entity is not valid JSON")
 	}
-	r := gjson.Parse(unsafeString(e))
-	if !r.IsObject() {
-		return ErrNotObject
-	}
-	_, err := idOf(r.Get(PropID))
+	_, err := Analyze(e)
 	return err
 }
 

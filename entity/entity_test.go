@@ -75,6 +75,9 @@ func TestCheck(t *testing.T) {
 		{`[1]`, "not a JSON object"},
 		{`{"_id":"a"`, "not valid JSON"},
 		{`{"_id":"a"} x`, "not valid JSON"},
+		{`{"_id":"a","_id":5}`, `property "_id" twice`},
+		{`{"_id":"c","v":1,"_id":"d"}`, `property "_id" twice`},
+		{` {"_id":"a","v":1} `, ""},
 	} {
 		err := Check(Entity(tc.in))
 		if (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {

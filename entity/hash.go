@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -60,6 +61,9 @@ func (a *Analyzer) Analyze(e Entity) (Facts, error) {
 	})
 	if err != nil {
 		return f, err
+	}
+	if dup := a.s.duplicateRootKey(); dup != "" {
+		return f, fmt.Errorf("entity has the property %q twice", dup)
 	}
 	if f.Deleted {
 		a.s.out = append(a.s.out, `"_deleted":true`...)

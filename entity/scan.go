@@ -246,3 +246,27 @@ func (s *scanner) appendString(str string) {
 	s.out = append(s.out, byte(x))
 	s.out = append(s.out, str...)
 }
+
+// duplicateRootKey returns a root property name that occurs twice, or "".
+// Readers disagree on which of two equal keys wins, so such entities are
+// refused rather than stored ambiguously.
+func (s *scanner) duplicateRootKey() string {
+	if len(s.root) <= 16 {
+		for i := range s.root {
+			for j := i + 1; j < len(s.root); j++ {
+				if s.root[i].key == s.root[j].key {
+					return s.root[i].key
+				}
+			}
+		}
+		return ""
+	}
+	seen := make(map[string]bool, len(s.root))
+	for _, m := range s.root {
+		if seen[m.key] {
+			return m.key
+		}
+		seen[m.key] = true
+	}
+	return ""
+}

@@ -51,10 +51,10 @@ func (c *DatasetConfig) PipeDefaults(pipeID string) {
 // Validate checks the dataset name and set_initial_offset.
 func (c *DatasetConfig) Validate() error {
 	var errs []error
-	switch {
-	case strings.Contains(c.Dataset, "/"):
-		errs = append(errs, &pipes.FieldError{Field: "dataset", Err: fmt.Errorf("dataset %q contains \"/\", which is not allowed", c.Dataset)})
-	case strings.HasPrefix(c.Dataset, "system:"):
+	if err := store.CheckName(c.Dataset); err != nil && c.Dataset != "" {
+		errs = append(errs, &pipes.FieldError{Field: "dataset", Err: err})
+	}
+	if strings.HasPrefix(c.Dataset, "system:") {
 		errs = append(errs, &pipes.FieldError{Field: "dataset", Err: fmt.Errorf("dataset %q: a sink cannot write to a system: dataset", c.Dataset)})
 	}
 	switch c.SetInitialOffset {

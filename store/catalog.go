@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
@@ -80,8 +81,8 @@ func (s *Store) lookup(name string, create bool) (*dataset, error) {
 	if !create {
 		return nil, fmt.Errorf("dataset %q: %w", name, ErrNotFound)
 	}
-	if name == "" {
-		return nil, errors.New("dataset name is empty")
+	if err := CheckName(name); err != nil {
+		return nil, err
 	}
 	d := &dataset{meta: Info{Name: name, Created: nowMicro(), Updated: nowMicro()}}
 	err := s.db.Update(func(txn *badger.Txn) error {
@@ -112,6 +113,18 @@ func (s *Store) lookup(name string, create bool) (*dataset, error) {
 	return d, nil
 }
 
+// CheckName says whether a dataset may be called name: it must not be empty
+// and must not contain "/", which Sesam forbids (it would clash with URLs).
+func CheckName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("dataset name is empty")
+	case strings.Contains(name, "/"):
+		return fmt.Errorf("dataset name %q contains \"/\", which is not allowed", name)
+	}
+	return nil
+}
+
 func putMeta(txn *badger.Txn, num uint32, m Info) error {
 	b, err := json.Marshal(storedMeta{Num: num, Info: m})
 	if err != nil {
@@ -134,15 +147,7 @@ func (s *Store) Datasets() []Info {
 		out = append(out, d.meta)
 		d.mu.Unlock()
 	}
-	slices.SortFunc(out, func(a, b Info) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

@@ -27,7 +27,7 @@ type Options struct {
 	// power loss can then roll back the last commits, batch and pipe offset
 	// together, so pipes re-read what they lose.
 	SyncWrites bool
-	Logger *slog.Logger
+	Logger     *slog.Logger
 }
 
 // Store is an open data folder.
@@ -49,7 +49,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		WithLogger(badgerLogger{log}).
 		WithSyncWrites(opts.SyncWrites).
 		WithInMemory(opts.InMemory).
-		WithDetectConflicts(false) // writers are serialised per dataset
+		WithDetectConflicts(false). // writers are serialised per dataset
+		// Entity bodies (usually over 256 bytes) live in the value log, so
+		// the LSM tree holds only keys and pointers: index lookups touch
+		// fewer tables and compactions stop rewriting entity bodies.
+		WithValueThreshold(256).
+		WithMemTableSize(128 << 20)
 	if opts.InMemory {
 		bo.Dir, bo.ValueDir = "", ""
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
