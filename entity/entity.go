@@ -3,6 +3,7 @@ package entity
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -25,10 +26,14 @@ const (
 var ErrNotObject = errors.New("entity is not a JSON object")
 
 // Check verifies that e is one valid JSON object with a non-empty string
-// _id and no property given twice: exactly what a dataset accepts.
+// _id, in UTF-8, with no property given twice in one object: exactly what
+// a dataset accepts.
 func Check(e Entity) error {
 	if !gjson.ValidBytes(e) {
 		return errors.New("entity is not valid JSON")
+	}
+	if !utf8.Valid(e) {
+		return errors.New("entity is not valid UTF-8")
 	}
 	_, err := Analyze(e)
 	return err

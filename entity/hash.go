@@ -62,7 +62,7 @@ func (a *Analyzer) Analyze(e Entity) (Facts, error) {
 	if err != nil {
 		return f, err
 	}
-	if dup := a.s.duplicateRootKey(); dup != "" {
+	if dup, ok := a.s.duplicateRootKey(); ok {
 		return f, fmt.Errorf("entity has the property %q twice", dup)
 	}
 	if f.Deleted {

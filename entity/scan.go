@@ -1,6 +1,7 @@
 package entity
 
 import (
+	"fmt"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -136,6 +137,12 @@ func (s *scanner) object(root bool, keep func(string, []byte) bool) error {
 	if !sorted {
 		s.sortMembers(base)
 	}
+	ms := s.members[base:] // sorted: equal keys are neighbours
+	for i := 1; i < len(ms); i++ {
+		if ms[i].key == ms[i-1].key {
+			return fmt.Errorf("entity has the property %q twice in one object", ms[i].key)
+		}
+	}
 	s.members = s.members[:base]
 	s.out = append(s.out, '}')
 	return nil
@@ -247,26 +254,26 @@ func (s *scanner) appendString(str string) {
 	s.out = append(s.out, str...)
 }
 
-// duplicateRootKey returns a root property name that occurs twice, or "".
-// Readers disagree on which of two equal keys wins, so such entities are
-// refused rather than stored ambiguously.
-func (s *scanner) duplicateRootKey() string {
+// duplicateRootKey finds a root property name that occurs twice. Readers
+// disagree on which of two equal keys wins, so such entities are refused
+// rather than stored ambiguously.
+func (s *scanner) duplicateRootKey() (string, bool) {
 	if len(s.root) <= 16 {
 		for i := range s.root {
 			for j := i + 1; j < len(s.root); j++ {
 				if s.root[i].key == s.root[j].key {
-					return s.root[i].key
+					return s.root[i].key, true
 				}
 			}
 		}
-		return ""
+		return "", false
 	}
 	seen := make(map[string]bool, len(s.root))
 	for _, m := range s.root {
 		if seen[m.key] {
-			return m.key
+			return m.key, true
 		}
 		seen[m.key] = true
 	}
-	return ""
+	return "", false
 }
