@@ -1,9 +1,9 @@
 package entity
 
 import (
-	"fmt"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 )
