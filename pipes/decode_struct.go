@@ -1,0 +1,203 @@
+package pipes
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// field is one JSON member a struct accepts.
+type field struct {
+	name     string
+	index    []int // path through embedded structs, for FieldByIndex
+	required bool  // cfg:"required": absence is an error
+	ignored  bool  // cfg:"ignored": accepted with a warning
+}
+
+// fieldCache memoises structFields per struct type.
+var fieldCache sync.Map // reflect.Type -> []field
+
+// structFields lists the members t accepts in declaration order. Embedded
+// structs without a json name are flattened; as in encoding/json a
+// shallower field hides a deeper one of the same name.
+func structFields(t reflect.Type) []field {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.([]field)
+	}
+	var out []field
+	seen := map[string]int{} // name -> depth that claimed it
+	var walk func(t reflect.Type, index []int, depth int)
+	walk = func(t reflect.Type, index []int, depth int) {
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			tag, hasTag := sf.Tag.Lookup("json")
+			name, _, _ := strings.Cut(tag, ",")
+			if tag == "-" {
+				continue
+			}
+			idx := append(slices.Clone(index), i)
+			ft := sf.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if sf.Anonymous && name == "" && ft.Kind() == reflect.Struct && depth < 16 &&
+				(sf.IsExported() || sf.Type.Kind() != reflect.Pointer) {
+				walk(ft, idx, depth+1)
+				continue
+			}
+			if !sf.IsExported() {
+				continue
+			}
+			if name == "" || !hasTag {
+				name = sf.Name
+			}
+			if d, dup := seen[name]; dup && d <= depth {
+				continue
+			}
+			seen[name] = depth
+			out = slices.DeleteFunc(out, func(f field) bool { return f.name == name })
+			cfg := strings.Split(sf.Tag.Get("cfg"), ",")
+			out = append(out, field{name: name, index: idx,
+				required: slices.Contains(cfg, "required"), ignored: slices.Contains(cfg, "ignored")})
+		}
+	}
+	walk(t, nil, 0)
+	fieldCache.Store(t, out)
+	return out
+}
+
+// structure decodes an object into struct v, then runs its Validate hook
+// when everything inside decoded cleanly.
+func (d *decoder) structure(n *Node, v reflect.Value, depth int) {
+	if !d.want(n, Object, "an object") {
+		return
+	}
+	before := d.errorCount()
+	fields := structFields(v.Type())
+	present := map[string]bool{}
+	for _, m := range n.Members {
+		i := slices.IndexFunc(fields, func(f field) bool { return f.name == m.Key })
+		if i < 0 {
+			d.errs.Add(m.Value, "unknown property %q%s", m.Key, suggest(m.Key, fields))
+			continue
+		}
+		f := fields[i]
+		present[f.name] = true
+		if f.ignored {
+			d.errs.Warn(m.Value, "property %q is accepted for Sesam compatibility but has no effect in sluice", m.Key)
+		}
+		if fv, ok := fieldByIndex(v, f.index); ok {
+			d.value(m.Value, fv, depth+1)
+		}
+	}
+	for _, f := range fields {
+		if f.required && !present[f.name] {
+			d.errs.Add(n, "missing required property %q", f.name)
+		}
+	}
+	if d.errorCount() == before && v.CanAddr() && v.Addr().Type().Implements(validatorType) {
+		if err := v.Addr().Interface().(validator).Validate(); err != nil {
+			d.placeValidation(n, err)
+		}
+	}
+}
+
+// fieldByIndex is reflect's FieldByIndex, allocating nil embedded pointers
+// on the way; ok is false when one cannot be set (unexported).
+func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
+	for i, x := range index {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				if !v.CanSet() {
+					return v, false
+				}
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v, v.CanSet()
+}
+
+// placeValidation puts a Validate error where it belongs: each FieldError
+// (joined or not) at its member, anything else at the object.
+func (d *decoder) placeValidation(n *Node, err error) {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			d.placeValidation(n, e)
+		}
+		return
+	}
+	var fe *FieldError
+	if !errors.As(err, &fe) {
+		d.errs.Add(n, "%v", err)
+		return
+	}
+	if m := n.Get(fe.Field); m != nil && fe.Err != nil {
+		if fe == err {
+			d.placeValidation(m, fe.Err)
+		} else {
+			d.errs.Add(m, "%v", err)
+		}
+		return
+	}
+	d.errs.Add(n, "%v", err)
+}
+
+func (d *decoder) errorCount() int {
+	c := 0
+	for _, e := range d.errs {
+		if !e.Warning {
+			c++
+		}
+	}
+	return c
+}
+
+// suggest proposes the known name a mistyped key probably meant: same
+// letters ignoring case and '-' vs '_', or within edit distance 2.
+func suggest(key string, fields []field) string {
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
+	best, bestDist := "", 3
+	for _, f := range fields {
+		if norm(f.name) == norm(key) {
+			return fmt.Sprintf(" (did you mean %q?)", f.name)
+		}
+		if dist := editDistance(key, f.name, bestDist); dist < bestDist && dist < len(f.name) {
+			best, bestDist = f.name, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b in runes, or
+// limit when it is at least limit (so long hostile keys cost little).
+func editDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra)-len(rb) >= limit || len(rb)-len(ra) >= limit {
+		return limit
+	}
+	prev, cur := make([]int, len(rb)+1), make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(rb)], limit)
+}
