@@ -29,7 +29,6 @@ func DefaultRegistry() *component.Registry {
 type Engine struct {
 	cfg   *pipes.Config
 	store *store.Store
-	log   *slog.Logger
 	pipes map[string]*Pipe
 }
 
@@ -54,7 +53,7 @@ func New(ctx context.Context, cfg *pipes.Config, st *store.Store, reg *component
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &Engine{cfg: cfg, store: st, log: log, pipes: map[string]*Pipe{}}
+	e := &Engine{cfg: cfg, store: st, pipes: map[string]*Pipe{}}
 	for _, pc := range cfg.Pipes {
 		p, err := build(pc, st, reg, log)
 		if err != nil {
