@@ -3,9 +3,7 @@ package component
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
-	"strings"
 )
 
 // Kind is a family of components.
@@ -93,23 +91,6 @@ func (r *Registry) Types(kind string) []string {
 		out = append(out, t)
 	}
 	sort.Strings(out)
-	return out
-}
-
-// Specs lists every spec, by kind then type, for generated docs.
-func (r *Registry) Specs() []Spec {
-	var out []Spec
-	for _, m := range r.specs {
-		for _, s := range m {
-			out = append(out, s)
-		}
-	}
-	slices.SortFunc(out, func(a, b Spec) int {
-		if a.Kind != b.Kind {
-			return strings.Compare(string(a.Kind), string(b.Kind))
-		}
-		return strings.Compare(a.Type, b.Type)
-	})
 	return out
 }
 

@@ -62,11 +62,6 @@ func Deleted(e Entity) bool {
 	return gjson.GetBytes(e, PropDeleted).Type == gjson.True
 }
 
-// Get returns the raw value of a root property, or "" when it is absent.
-func Get(e Entity, prop string) gjson.Result {
-	return gjson.GetBytes(e, gjson.Escape(prop))
-}
-
 // unsafeString views e as a string without copying, for gjson. Results that
 // point into it must not outlive a change to e; entities are not changed in
 // place anywhere in sluice.

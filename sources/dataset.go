@@ -62,9 +62,6 @@ func (s *datasetSource) Populated() bool {
 	return ok && info.Populated
 }
 
-// Dataset names the dataset read, for dependency tracking.
-func (s *datasetSource) Dataset() string { return s.cfg.Dataset }
-
 func (s *datasetSource) Read(ctx context.Context, req component.ReadRequest, emit func(component.Batch) error) error {
 	opts := store.ReadOptions{History: s.cfg.IncludePreviousVersions}
 	if req.Since != "" {
