@@ -1,0 +1,290 @@
+package dtl
+
+import (
+	"strings"
+
+	"github.com/sluice-sync/sluice/pipes"
+)
+
+// Compiler turns rule nodes into expressions and actions, collecting every
+// error with the position and JSON pointer of the node at fault.
+type Compiler struct {
+	opts     Options
+	errs     pipes.Errors
+	ruleRefs []ruleRef // apply targets, checked once all rules are known
+	depth    int
+	aliases  map[string]bool // dataset aliases in scope (inside hops)
+}
+
+type ruleRef struct {
+	name string
+	node *pipes.Node
+}
+
+// maxExprDepth bounds how deeply expressions may nest.
+const maxExprDepth = 500
+
+// Errorf records a compile error at n.
+func (cp *Compiler) Errorf(n *pipes.Node, format string, args ...any) {
+	cp.errs.Add(n, format, args...)
+}
+
+// Options returns the options the program is compiled with.
+func (cp *Compiler) Options() Options { return cp.opts }
+
+// Expr compiles a value expression. On error it records the problem and
+// returns an expression that yields null, so compilation can go on and
+// report every problem at once.
+func (cp *Compiler) Expr(n *pipes.Node) Expr {
+	cp.depth++
+	defer func() { cp.depth-- }()
+	if cp.depth > maxExprDepth {
+		cp.Errorf(n, "expression nests deeper than %d levels", maxExprDepth)
+		return constExpr{}
+	}
+	switch n.Kind {
+	case pipes.Null:
+		return constExpr{}
+	case pipes.Bool:
+		return constExpr{n.Bool}
+	case pipes.Number:
+		v, err := ParseNumber(n.Str, strings.ContainsAny(n.Str, ".eE"))
+		if err != nil {
+			cp.Errorf(n, "bad number %s", n.Str)
+		}
+		return constExpr{v}
+	case pipes.String:
+		if cp.isPath(n.Str) {
+			variable, steps, err := splitPath(n.Str)
+			if err != nil {
+				cp.Errorf(n, "%v", err)
+				return constExpr{}
+			}
+			return &pathExpr{variable: variable, steps: cp.nsSteps(steps)}
+		}
+		return constExpr{FromTransit(n.Str)}
+	case pipes.Object:
+		v, err := DecodeJSON(n.JSON())
+		if err != nil {
+			cp.Errorf(n, "%v", err)
+		}
+		return constExpr{v}
+	}
+	return cp.call(n)
+}
+
+// call compiles ["function", args...].
+func (cp *Compiler) call(n *pipes.Node) Expr {
+	if len(n.Items) == 0 {
+		cp.Errorf(n, "an empty list is not an expression; write [\"list\"] for an empty list")
+		return constExpr{}
+	}
+	head := n.Items[0]
+	if head.Kind != pipes.String {
+		cp.Errorf(head, "a function call starts with the function's name, not %s; write [\"list\", ...] for a literal list", head.Describe())
+		return constExpr{}
+	}
+	f, ok := funcs[head.Str]
+	if !ok {
+		if _, isStmt := statements[head.Str]; isStmt {
+			cp.Errorf(head, "%q is a transform, not a value function; it can only be used as a statement in a rule", head.Str)
+		} else {
+			cp.Errorf(head, "unknown function %q%s", head.Str, suggestFunc(head.Str))
+		}
+		return constExpr{}
+	}
+	args := n.Items[1:]
+	if len(args) < f.MinArgs || (f.MaxArgs >= 0 && len(args) > f.MaxArgs) {
+		cp.Errorf(n, "%s takes %s, got %d", f.Name, arity(f.MinArgs, f.MaxArgs), len(args))
+		return constExpr{}
+	}
+	if f.Check != nil {
+		if err := f.Check(args); err != nil {
+			cp.Errorf(n, "%s: %v", f.Name, err)
+			return constExpr{}
+		}
+	}
+	if f.Name == "literal" {
+		v, err := DecodeJSON(args[0].JSON())
+		if err != nil {
+			cp.Errorf(args[0], "%v", err)
+		}
+		return constExpr{v}
+	}
+	exprs := make([]Expr, len(args))
+	allConst := f.Eval != nil && !f.impure()
+	for i, a := range args {
+		exprs[i] = cp.Expr(a)
+		if _, ok := exprs[i].(constExpr); !ok {
+			allConst = false
+		}
+	}
+	e := &callExpr{f: f, args: exprs, node: n}
+	if f.Name == "apply" || f.Name == "apply-hops" {
+		if len(args) > 0 && args[0].Kind == pipes.String {
+			cp.ruleRefs = append(cp.ruleRefs, ruleRef{name: args[0].Str, node: args[0]})
+		}
+	}
+	_ = allConst
+	return e
+}
+
+// impure reports functions whose result depends on more than their args.
+func (f *Func) impure() bool {
+	switch f.Name {
+	case "now", "uuid", "sleep!", "hops", "apply-hops", "lookup-entity", "is-changed":
+		return true
+	}
+	return false
+}
+
+func arity(min, max int) string {
+	switch {
+	case max < 0:
+		return plural(min, "or more arguments")
+	case min == max:
+		return plural(min, "arguments")
+	}
+	return itoa(min) + " to " + plural(max, "arguments")
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		what = strings.Replace(what, "arguments", "argument", 1)
+	}
+	return itoa(n) + " " + what
+}
+
+func itoa(n int) string {
+	if n < 0 {
+		return "-" + itoa(-n)
+	}
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// suggestFunc offers the closest known function name.
+func suggestFunc(name string) string {
+	best, bestD := "", 3
+	for k := range funcs {
+		if d := editDistance(name, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	for k := range statements {
+		if d := editDistance(name, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + `"` + best + `"?)`
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Actions compiles "transforms": a single statement or a list of them.
+func (cp *Compiler) Actions(n *pipes.Node) []Action {
+	if n.Kind != pipes.Array {
+		cp.Errorf(n, "expected a transform or a list of transforms, got %s", n.Describe())
+		return nil
+	}
+	if len(n.Items) > 0 && n.Items[0].Kind == pipes.String {
+		if a := cp.Statement(n); a != nil {
+			return []Action{a}
+		}
+		return nil
+	}
+	out := make([]Action, 0, len(n.Items))
+	for _, item := range n.Items {
+		if a := cp.Statement(item); a != nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Statement compiles one transform function call.
+func (cp *Compiler) Statement(n *pipes.Node) Action {
+	if n.Kind != pipes.Array || len(n.Items) == 0 || n.Items[0].Kind != pipes.String {
+		cp.Errorf(n, "expected a transform such as [\"add\", \"name\", \"_S.name\"], got %s", n.Describe())
+		return nil
+	}
+	name := n.Items[0].Str
+	s, ok := statements[name]
+	if !ok {
+		if _, isFunc := funcs[name]; isFunc {
+			cp.Errorf(n.Items[0], "%q is a value function, not a transform; a rule is a list of transforms such as [\"add\", PROPERTY, VALUE]", name)
+		} else {
+			cp.Errorf(n.Items[0], "unknown transform %q%s", name, suggestFunc(name))
+		}
+		return nil
+	}
+	a, err := s.Compile(cp, n, n.Items[1:])
+	if err != nil {
+		if pe, ok := err.(*pipes.Error); ok {
+			cp.errs = append(cp.errs, pe)
+		} else {
+			cp.Errorf(n, "%s: %v", name, err)
+		}
+		return nil
+	}
+	return a
+}
+
+// constExpr is a literal value.
+type constExpr struct{ v Value }
+
+func (e constExpr) Eval(*Ctx) (Value, error) { return e.v, nil }
+
+// callExpr is a call of a value function.
+type callExpr struct {
+	f    *Func
+	args []Expr
+	node *pipes.Node
+}
+
+func (e *callExpr) Eval(c *Ctx) (Value, error) {
+	r := c.run
+	r.steps++
+	if r.steps > maxSteps {
+		return nil, ErrBudget
+	}
+	if e.f.Lazy != nil {
+		return e.f.Lazy(c, e.args)
+	}
+	base := len(r.stack)
+	for _, a := range e.args {
+		v, err := a.Eval(c)
+		if err != nil {
+			r.stack = r.stack[:base]
+			return nil, err
+		}
+		r.stack = append(r.stack, v)
+	}
+	v, err := e.f.Eval(c, r.stack[base:len(r.stack):len(r.stack)])
+	clear(r.stack[base:])
+	r.stack = r.stack[:base]
+	return v, err
+}

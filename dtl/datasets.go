@@ -1,0 +1,21 @@
+package dtl
+
+import "context"
+
+// Datasets is what hops, lookup-entity and is-changed read: the latest
+// versions of entities in other datasets, found through indexes.
+type Datasets interface {
+	// Get returns the latest version of entity id in dataset, or nil when
+	// there is none (or it is deleted).
+	Get(ctx context.Context, dataset, id string) (*Dict, error)
+	// Join returns the latest, non-deleted entities of dataset whose value
+	// at path equals one of keys, ordered by _id, with no duplicates. It
+	// is served by an index on (dataset, path), never by a scan.
+	Join(ctx context.Context, dataset string, path []string, keys []Value) ([]*Dict, error)
+}
+
+// JoinKey is an index hops need: entities of Dataset by the value at Path.
+type JoinKey struct {
+	Dataset string
+	Path    []string
+}

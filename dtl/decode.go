@@ -1,0 +1,491 @@
+package dtl
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// maxNesting bounds how deep decoded JSON may nest, so hostile input cannot
+// exhaust the stack.
+const maxNesting = 1000
+
+var errSyntax = errors.New("invalid JSON")
+
+// DecodeEntity decodes a JSON object into a Dict whose members stay raw
+// until read. The input must be valid JSON (entities are checked where they
+// enter sluice); malformed members decode as null when read.
+func DecodeEntity(b []byte) (*Dict, error) {
+	d := &decoder{b: b}
+	d.ws()
+	if d.i >= len(d.b) || d.b[d.i] != '{' {
+		return nil, fmt.Errorf("an entity must be a JSON object")
+	}
+	d.i++
+	n := 0
+	for _, c := range b {
+		if c == ':' {
+			n++
+			if n >= 24 {
+				break
+			}
+		}
+	}
+	dict := &Dict{keys: make([]string, 0, n+4), vals: make([]Value, 0, n+4), raws: make([][]byte, 0, n+4)}
+	d.ws()
+	if d.peek() == '}' {
+		d.i++
+		return dict, nil
+	}
+	for {
+		d.ws()
+		k, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		d.ws()
+		if d.peek() != ':' {
+			return nil, errSyntax
+		}
+		d.i++
+		d.ws()
+		start := d.i
+		if err := d.skip(0); err != nil {
+			return nil, err
+		}
+		raw := d.b[start:d.i]
+		if i := dict.find(k); i >= 0 {
+			return nil, fmt.Errorf("duplicate key %q", k)
+		}
+		dict.push(k, nil, raw)
+		d.ws()
+		switch d.peek() {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			return dict, nil
+		default:
+			return nil, errSyntax
+		}
+	}
+}
+
+// DecodeJSON decodes one JSON value fully into a Value, with transit-encoded
+// strings turned into their types.
+func DecodeJSON(b []byte) (Value, error) {
+	d := &decoder{b: b}
+	d.ws()
+	v, err := d.value(0)
+	if err != nil {
+		return nil, err
+	}
+	d.ws()
+	if d.i != len(d.b) {
+		return nil, errSyntax
+	}
+	return v, nil
+}
+
+func decodeValue(b []byte) (Value, error) { return DecodeJSON(b) }
+
+type decoder struct {
+	b []byte
+	i int
+}
+
+func (d *decoder) peek() byte {
+	if d.i < len(d.b) {
+		return d.b[d.i]
+	}
+	return 0
+}
+
+func (d *decoder) ws() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) value(depth int) (Value, error) {
+	if depth > maxNesting {
+		return nil, fmt.Errorf("JSON nests deeper than %d levels", maxNesting)
+	}
+	switch c := d.peek(); {
+	case c == '{':
+		d.i++
+		dict := NewDict(4)
+		d.ws()
+		if d.peek() == '}' {
+			d.i++
+			return dict, nil
+		}
+		for {
+			d.ws()
+			k, err := d.str()
+			if err != nil {
+				return nil, err
+			}
+			d.ws()
+			if d.peek() != ':' {
+				return nil, errSyntax
+			}
+			d.i++
+			d.ws()
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			if dict.Has(k) {
+				return nil, fmt.Errorf("duplicate key %q", k)
+			}
+			dict.push(k, v, nil)
+			d.ws()
+			switch d.peek() {
+			case ',':
+				d.i++
+			case '}':
+				d.i++
+				return dict, nil
+			default:
+				return nil, errSyntax
+			}
+		}
+	case c == '[':
+		d.i++
+		l := List{}
+		d.ws()
+		if d.peek() == ']' {
+			d.i++
+			return l, nil
+		}
+		for {
+			d.ws()
+			v, err := d.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+			d.ws()
+			switch d.peek() {
+			case ',':
+				d.i++
+			case ']':
+				d.i++
+				return l, nil
+			default:
+				return nil, errSyntax
+			}
+		}
+	case c == '"':
+		s, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		return FromTransit(s), nil
+	case c == 't':
+		return true, d.lit("true")
+	case c == 'f':
+		return false, d.lit("false")
+	case c == 'n':
+		return nil, d.lit("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return d.number()
+	}
+	return nil, errSyntax
+}
+
+func (d *decoder) lit(s string) error {
+	if len(d.b)-d.i < len(s) || string(d.b[d.i:d.i+len(s)]) != s {
+		return errSyntax
+	}
+	d.i += len(s)
+	return nil
+}
+
+func (d *decoder) number() (Value, error) {
+	start := d.i
+	isFloat := false
+	if d.peek() == '-' {
+		d.i++
+	}
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		if c >= '0' && c <= '9' {
+			d.i++
+			continue
+		}
+		if c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
+			isFloat = true
+			d.i++
+			continue
+		}
+		break
+	}
+	return ParseNumber(string(d.b[start:d.i]), isFloat)
+}
+
+// ParseNumber turns a JSON number literal into an int64, *big.Int or float64.
+func ParseNumber(s string, isFloat bool) (Value, error) {
+	if !isFloat {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n, nil
+		}
+		b, ok := new(big.Int).SetString(s, 10)
+		if !ok {
+			return nil, errSyntax
+		}
+		return b, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return f, nil
+		}
+		return nil, errSyntax
+	}
+	return f, nil
+}
+
+// str reads a JSON string at the cursor.
+func (d *decoder) str() (string, error) {
+	if d.peek() != '"' {
+		return "", errSyntax
+	}
+	d.i++
+	start := d.i
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		if c == '"' {
+			s := string(d.b[start:d.i])
+			d.i++
+			return s, nil
+		}
+		if c == '\\' {
+			return d.escapedStr(start)
+		}
+		if c < 0x20 {
+			return "", errSyntax
+		}
+		d.i++
+	}
+	return "", errSyntax
+}
+
+func (d *decoder) escapedStr(start int) (string, error) {
+	out := append([]byte(nil), d.b[start:d.i]...)
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			return string(out), nil
+		case c == '\\':
+			if d.i+1 >= len(d.b) {
+				return "", errSyntax
+			}
+			e := d.b[d.i+1]
+			d.i += 2
+			switch e {
+			case '"', '\\', '/':
+				out = append(out, e)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, ok := d.hex4()
+				if !ok {
+					return "", errSyntax
+				}
+				if utf16.IsSurrogate(r) {
+					r2 := utf8.RuneError
+					if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
+						save := d.i
+						d.i += 2
+						if x, ok := d.hex4(); ok {
+							r2 = x
+						} else {
+							d.i = save
+						}
+					}
+					r = utf16.DecodeRune(r, r2)
+				}
+				out = utf8.AppendRune(out, r)
+			default:
+				return "", errSyntax
+			}
+		case c < 0x20:
+			return "", errSyntax
+		default:
+			out = append(out, c)
+			d.i++
+		}
+	}
+	return "", errSyntax
+}
+
+func (d *decoder) hex4() (rune, bool) {
+	if d.i+4 > len(d.b) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(d.b[d.i:d.i+4]), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	d.i += 4
+	return rune(n), true
+}
+
+// skip moves past one JSON value without building it.
+func (d *decoder) skip(depth int) error {
+	if depth > maxNesting {
+		return fmt.Errorf("JSON nests deeper than %d levels", maxNesting)
+	}
+	switch c := d.peek(); {
+	case c == '"':
+		d.i++
+		for d.i < len(d.b) {
+			switch d.b[d.i] {
+			case '\\':
+				d.i += 2
+				continue
+			case '"':
+				d.i++
+				return nil
+			}
+			d.i++
+		}
+		return errSyntax
+	case c == '{' || c == '[':
+		d.i++
+		for {
+			d.ws()
+			switch d.peek() {
+			case '}', ']':
+				d.i++
+				return nil
+			case ',', ':':
+				d.i++
+			case 0:
+				return errSyntax
+			default:
+				if err := d.skip(depth + 1); err != nil {
+					return err
+				}
+			}
+		}
+	default:
+		start := d.i
+		for d.i < len(d.b) {
+			switch d.b[d.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r', ':':
+				if d.i == start {
+					return errSyntax
+				}
+				return nil
+			}
+			d.i++
+		}
+		if d.i == start {
+			return errSyntax
+		}
+		return nil
+	}
+}
+
+// FromTransit turns a transit-encoded string into its typed value: "~t…"
+// datetime, "~f…" decimal, "~:ns:id" NI, "~r…" URI, "~u…" UUID, "~b…"
+// bytes, "~~…" an escaped string. Anything else (including a malformed
+// "~t") stays a plain string.
+func FromTransit(s string) Value {
+	if len(s) < 2 || s[0] != '~' {
+		return s
+	}
+	body := s[2:]
+	switch s[1] {
+	case '~':
+		return s[1:]
+	case 't':
+		if t, err := ParseDatetime(body); err == nil {
+			return t
+		}
+	case 'f':
+		if dec, _, err := apd.NewFromString(body); err == nil && dec.Form == apd.Finite {
+			return dec
+		}
+	case ':':
+		for i := 0; i < len(body); i++ {
+			if body[i] == ':' {
+				return NI{NS: body[:i], ID: body[i+1:]}
+			}
+		}
+	case 'r':
+		return URI(body)
+	case 'u':
+		if u, ok := parseUUID(body); ok {
+			return u
+		}
+	case 'b':
+		if b, err := base64.StdEncoding.DecodeString(body); err == nil {
+			return Bytes(b)
+		}
+		if b, err := base64.URLEncoding.DecodeString(body); err == nil {
+			return Bytes(b)
+		}
+	}
+	return s
+}
+
+// ParseDatetime parses the transit datetime body: RFC 3339 with up to
+// nanosecond precision. The result is in UTC.
+func ParseDatetime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
+}
+
+func parseUUID(s string) (UUID, bool) {
+	if len(s) != 36 {
+		return "", false
+	}
+	b := []byte(s)
+	for i, c := range b {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return "", false
+			}
+			continue
+		}
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+		case c >= 'A' && c <= 'F':
+			b[i] = c + 'a' - 'A'
+		default:
+			return "", false
+		}
+	}
+	return UUID(b), true
+}

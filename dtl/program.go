@@ -1,0 +1,261 @@
+package dtl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sluice-sync/sluice/pipes"
+)
+
+// Options configure compilation.
+type Options struct {
+	// NamespacedIdentifiers turns on Sesam's namespaces: bare property
+	// names written by rules get the Property namespace prefix.
+	NamespacedIdentifiers bool
+	IdentityNamespace     string // the pipe's identity namespace (defaults to the pipe id)
+	PropertyNamespace     string // the property namespace (defaults to the pipe id)
+
+	// Datasets serves hops and lookup-entity; nil means rules may not hop.
+	Datasets Datasets
+}
+
+// Program is a compiled set of rules. It is immutable and safe to run
+// from several goroutines at once.
+type Program struct {
+	rules map[string]*Rule
+	opts  Options
+}
+
+// Rule is one named list of statements.
+type Rule struct {
+	Name    string
+	actions []Action
+}
+
+// Stop signals from filter and discard, caught by the rule runner.
+var (
+	errFiltered  = errors.New("filtered")
+	errDiscarded = errors.New("discarded")
+)
+
+// Compile compiles a rules object {"default": [...], "other": [...]}.
+// The errors are pipes.Errors naming file, line, column and JSON pointer.
+func Compile(rules *pipes.Node, opts Options) (*Program, error) {
+	cp := &Compiler{opts: opts}
+	p := &Program{rules: map[string]*Rule{}, opts: opts}
+	if rules == nil || rules.Kind != pipes.Object {
+		if rules == nil {
+			return nil, fmt.Errorf("rules: missing")
+		}
+		cp.Errorf(rules, "rules must be an object of named rules, e.g. {\"default\": [...]}, got %s", rules.Describe())
+		return nil, cp.errs
+	}
+	for _, m := range rules.Members {
+		if m.Value.Kind != pipes.Array {
+			cp.Errorf(m.Value, "rule %q must be a list of transforms, got %s", m.Key, m.Value.Describe())
+			continue
+		}
+		r := &Rule{Name: m.Key}
+		for _, item := range m.Value.Items {
+			if a := cp.Statement(item); a != nil {
+				r.actions = append(r.actions, a)
+			}
+		}
+		p.rules[m.Key] = r
+	}
+	if _, ok := p.rules["default"]; !ok && !cp.errs.HasErrors() {
+		cp.Errorf(rules, "rules need a \"default\" rule; it runs for every source entity")
+	}
+	for _, ref := range cp.ruleRefs {
+		if _, ok := p.rules[ref.name]; !ok {
+			cp.Errorf(ref.node, "apply refers to rule %q, which is not defined", ref.name)
+		}
+	}
+	if cp.errs.HasErrors() {
+		cp.errs.Sort()
+		return nil, cp.errs
+	}
+	return p, nil
+}
+
+// CompileExpr compiles one value expression, for "sluice dtl eval".
+func CompileExpr(n *pipes.Node, opts Options) (Expr, error) {
+	cp := &Compiler{opts: opts}
+	e := cp.Expr(n)
+	if cp.errs.HasErrors() {
+		return nil, cp.errs
+	}
+	if len(cp.ruleRefs) > 0 {
+		return nil, fmt.Errorf("apply needs rules; evaluate it inside a rule set")
+	}
+	return e, nil
+}
+
+// CompileExpr compiles an expression that may apply this program's rules.
+func (p *Program) CompileExpr(n *pipes.Node) (Expr, error) {
+	cp := &Compiler{opts: p.opts}
+	e := cp.Expr(n)
+	for _, ref := range cp.ruleRefs {
+		if _, ok := p.rules[ref.name]; !ok {
+			cp.Errorf(ref.node, "apply refers to rule %q, which is not defined", ref.name)
+		}
+	}
+	if cp.errs.HasErrors() {
+		return nil, cp.errs
+	}
+	return e, nil
+}
+
+// Result is what one source entity became.
+type Result struct {
+	Target   *Dict   // the target; nil when discarded
+	Filtered bool    // a filter dropped the target: sinks should delete it
+	Created  []*Dict // entities emitted by create, in order
+}
+
+// Run runs the default rule over one source entity.
+func (p *Program) Run(ctx context.Context, src *Dict) (Result, error) {
+	run := &runState{prog: p, ctx: ctx}
+	c := &Ctx{S: src, T: NewDict(src.Len() + 4), run: run}
+	c.R = c
+	stop, err := p.runRule(c, p.rules["default"])
+	res := Result{Target: c.T, Created: run.created}
+	switch stop {
+	case errFiltered:
+		res.Filtered = true
+	case errDiscarded:
+		res.Target = nil
+	}
+	return res, err
+}
+
+// Eval evaluates one expression with src bound to _S.
+func (p *Program) Eval(ctx context.Context, e Expr, src Value) (Value, error) {
+	return EvalExpr(ctx, e, src, p)
+}
+
+// EvalExpr evaluates an expression outside any rule (with src as _S).
+func EvalExpr(ctx context.Context, e Expr, src Value, p *Program) (Value, error) {
+	if p == nil {
+		p = &Program{}
+	}
+	run := &runState{prog: p, ctx: ctx}
+	c := &Ctx{S: src, T: NewDict(4), run: run}
+	c.R = c
+	return e.Eval(c)
+}
+
+// runRule runs a rule's statements on c. It returns errFiltered or
+// errDiscarded as stop when a statement dropped the target.
+func (p *Program) runRule(c *Ctx, r *Rule) (stop error, err error) {
+	for _, a := range r.actions {
+		if err := a.Exec(c); err != nil {
+			if err == errFiltered || err == errDiscarded {
+				return err, nil
+			}
+			var re *RuntimeError
+			if errors.As(err, &re) && re.Rule == "" {
+				re.Rule = r.Name
+				return nil, re
+			}
+			if re == nil {
+				return nil, &RuntimeError{Rule: r.Name, Err: err}
+			}
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// apply runs rule name with each value as the source; it returns the
+// targets of those not filtered out.
+func (c *Ctx) apply(name string, values Value) (Value, error) {
+	r := c.run.prog.rules[name]
+	if r == nil {
+		return nil, Errorf("apply: no rule named %q", name)
+	}
+	c.run.depth++
+	defer func() { c.run.depth-- }()
+	if c.run.depth > maxApplyDepth {
+		return nil, Errorf("apply: rules nest deeper than %d levels", maxApplyDepth)
+	}
+	one := func(v Value) (Value, bool, error) {
+		n := &Ctx{S: v, T: NewDict(8), P: c, R: c.R, B: c.B, run: c.run}
+		stop, err := c.run.prog.runRule(n, r)
+		if err != nil || stop != nil {
+			return nil, false, err
+		}
+		return n.T, true, nil
+	}
+	if l, ok := values.(List); ok {
+		out := make(List, 0, len(l))
+		for _, v := range l {
+			t, keep, err := one(v)
+			if err != nil {
+				return nil, err
+			}
+			if keep {
+				out = append(out, t)
+			}
+		}
+		return out, nil
+	}
+	if values == nil {
+		return nil, nil
+	}
+	t, keep, err := one(values)
+	if err != nil || !keep {
+		return nil, err
+	}
+	return t, nil
+}
+
+// PropertyName applies the namespace rules to a property name a rule
+// writes: with namespaced identifiers on, "age" and ":age" get the
+// property namespace, "::age" means the bare "age", and "ns:age" is kept.
+func (o Options) PropertyName(s string) string {
+	if !o.NamespacedIdentifiers {
+		return s
+	}
+	switch {
+	case strings.HasPrefix(s, "::"):
+		return s[2:]
+	case strings.HasPrefix(s, ":"):
+		return o.PropertyNamespace + s
+	case strings.Contains(s, ":") || strings.HasPrefix(s, "_") || strings.HasPrefix(s, "$"):
+		return s
+	}
+	return o.PropertyNamespace + ":" + s
+}
+
+// nsSteps applies PropertyName to the steps of a path.
+func (cp *Compiler) nsSteps(steps []string) []string {
+	if !cp.opts.NamespacedIdentifiers {
+		return steps
+	}
+	out := make([]string, len(steps))
+	for i, s := range steps {
+		if strings.HasPrefix(s, ":") {
+			out[i] = cp.opts.PropertyName(s)
+		} else {
+			out[i] = s
+		}
+	}
+	return out
+}
+
+// Entities lists what the source entity became, in emit order: the target
+// (marked _filtered when a filter stopped it, absent when discarded), then
+// the entities from create.
+func (r Result) Entities() []*Dict {
+	out := make([]*Dict, 0, 1+len(r.Created))
+	if r.Target != nil {
+		if r.Filtered {
+			r.Target.Set("_filtered", true)
+		}
+		out = append(out, r.Target)
+	}
+	return append(out, r.Created...)
+}

@@ -1,0 +1,121 @@
+package dtl
+
+import (
+	"context"
+	"math/big"
+	"testing"
+
+	"github.com/sluice-sync/sluice/pipes"
+)
+
+// mustNode parses JSON text into a config node.
+func mustNode(t testing.TB, what, src string) *pipes.Node {
+	t.Helper()
+	n, err := pipes.Parse(what, []byte(src))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return n
+}
+
+// evalText compiles and evaluates expr (JSON text) with source as _S and
+// rules (optional) available to apply.
+func evalText(t testing.TB, expr, source, rules string, opts Options) (Value, error) {
+	t.Helper()
+	var prog *Program
+	if rules != "" {
+		p, err := Compile(mustNode(t, "rules", rules), opts)
+		if err != nil {
+			return nil, err
+		}
+		prog = p
+	} else {
+		prog = &Program{opts: opts}
+	}
+	e, err := prog.CompileExpr(mustNode(t, "expr", expr))
+	if err != nil {
+		return nil, err
+	}
+	var src Value = NewDict(0)
+	if source != "" {
+		v, err := DecodeJSON([]byte(source))
+		if err != nil {
+			t.Fatalf("source: %v", err)
+		}
+		src = v
+	}
+	return EvalExpr(context.Background(), e, src, prog)
+}
+
+// runRules runs rules over source and returns the emitted entities.
+func runRules(t testing.TB, rules, source string, opts Options) (List, error) {
+	t.Helper()
+	p, err := Compile(mustNode(t, "rules", rules), opts)
+	if err != nil {
+		return nil, err
+	}
+	src, err := DecodeEntity([]byte(source))
+	if err != nil {
+		t.Fatalf("source: %v", err)
+	}
+	res, err := p.Run(context.Background(), src)
+	if err != nil {
+		return nil, err
+	}
+	out := List{}
+	for _, d := range res.Entities() {
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// sameValue is Equal, but stricter about number types: an integer and a
+// float are different results even when numerically equal.
+func sameValue(a, b Value) bool {
+	switch x := a.(type) {
+	case int64, *big.Int:
+		switch b.(type) {
+		case int64, *big.Int:
+			return Equal(a, b)
+		}
+		return false
+	case float64:
+		if y, ok := b.(float64); ok {
+			return x == y || (x != x && y != y)
+		}
+		return false
+	case List:
+		y, ok := b.(List)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case *Dict:
+		y, ok := b.(*Dict)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		same := true
+		x.Range(func(k string, v Value) bool {
+			w, ok := y.Get(k)
+			same = ok && sameValue(v, w)
+			return same
+		})
+		return same
+	}
+	return KindOf(a) == KindOf(b) && Equal(a, b)
+}
+
+func mustDecode(t testing.TB, what, s string) Value {
+	t.Helper()
+	v, err := DecodeJSON([]byte(s))
+	if err != nil {
+		t.Fatalf("%s %s: %v", what, s, err)
+	}
+	return v
+}
