@@ -14,6 +14,8 @@ type Compiler struct {
 	ruleRefs []ruleRef // apply targets, checked once all rules are known
 	depth    int
 	aliases  map[string]bool // dataset aliases in scope (inside hops)
+	refs     map[string]bool // when set, collects the aliases an expression uses
+	joinKeys []JoinKey       // indexes the hops in these rules need
 }
 
 type ruleRef struct {
@@ -89,7 +91,7 @@ func (cp *Compiler) call(n *pipes.Node) Expr {
 		if _, isStmt := statements[head.Str]; isStmt {
 			cp.Errorf(head, "%q is a transform, not a value function; it can only be used as a statement in a rule", head.Str)
 		} else {
-			cp.Errorf(head, "unknown function %q%s", head.Str, suggestFunc(head.Str))
+			cp.Errorf(head, "unknown DTL function %q%s", head.Str, suggestFunc(head.Str))
 		}
 		return constExpr{}
 	}
@@ -103,6 +105,9 @@ func (cp *Compiler) call(n *pipes.Node) Expr {
 			cp.Errorf(n, "%s: %v", f.Name, err)
 			return constExpr{}
 		}
+	}
+	if f.Special != nil {
+		return f.Special(cp, n, args)
 	}
 	if f.Name == "literal" {
 		v, err := DecodeJSON(args[0].JSON())
@@ -237,7 +242,7 @@ func (cp *Compiler) Statement(n *pipes.Node) Action {
 		if _, isFunc := funcs[name]; isFunc {
 			cp.Errorf(n.Items[0], "%q is a value function, not a transform; a rule is a list of transforms such as [\"add\", PROPERTY, VALUE]", name)
 		} else {
-			cp.Errorf(n.Items[0], "unknown transform %q%s", name, suggestFunc(name))
+			cp.Errorf(n.Items[0], "unknown DTL function %q%s", name, suggestFunc(name))
 		}
 		return nil
 	}

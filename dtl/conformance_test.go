@@ -134,7 +134,7 @@ func runJoinCase(t *testing.T, tc docCase) string {
 	for _, k := range names {
 		cp.aliases[k] = true
 	}
-	e := cp.Expr(mustNode(t, "join_expr", string(tc.JoinExpr)))
+	e, _ := cp.whereExpr(mustNode(t, "join_expr", string(tc.JoinExpr)))
 	if cp.errs.HasErrors() {
 		return "error: " + cp.errs.Error()
 	}

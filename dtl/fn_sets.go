@@ -34,7 +34,7 @@ func init() {
 			{Expr: `["union", ["list", 1, 2.0], ["list", 1.0, 2, 3]]`, Want: `[1, 2.0, 3]`},
 		},
 		Eval: func(c *Ctx, args []Value) (Value, error) {
-			seen := newValueSet(0)
+			seen := setsNew(0)
 			out := List{}
 			for _, arg := range args {
 				for _, v := range AsList(arg) {
@@ -80,7 +80,7 @@ func init() {
 			if len(a) == 0 || len(b) == 0 {
 				return false, nil
 			}
-			set := valueSetOf(b)
+			set := setsOf(b)
 			for _, v := range a {
 				if set.has(v) {
 					return true, nil
@@ -111,7 +111,7 @@ func init() {
 // setsFilter keeps the values of a that are (keep) or are not (!keep) in b.
 func setsFilter(a, b Value, keep bool) List {
 	la := AsList(a)
-	set := valueSetOf(AsList(b))
+	set := setsOf(AsList(b))
 	out := make(List, 0, len(la))
 	for _, v := range la {
 		if set.has(v) == keep {
@@ -121,20 +121,20 @@ func setsFilter(a, b Value, keep bool) List {
 	return out
 }
 
-// valueSet is a set of values under Equal: two values have the same key
+// setsSet is a set of values under Equal: two values have the same key
 // exactly when they are Equal (1, 1.0 and ~f1.00 are one value; dicts are
 // equal regardless of member order).
-type valueSet struct {
+type setsSet struct {
 	m   map[string]struct{}
 	buf []byte
 }
 
-func newValueSet(n int) *valueSet {
-	return &valueSet{m: make(map[string]struct{}, n)}
+func setsNew(n int) *setsSet {
+	return &setsSet{m: make(map[string]struct{}, n)}
 }
 
-func valueSetOf(l List) *valueSet {
-	s := newValueSet(len(l))
+func setsOf(l List) *setsSet {
+	s := setsNew(len(l))
 	for _, v := range l {
 		s.add(v)
 	}
@@ -142,8 +142,8 @@ func valueSetOf(l List) *valueSet {
 }
 
 // add inserts v and reports whether it was new.
-func (s *valueSet) add(v Value) bool {
-	s.buf = appendValueKey(s.buf[:0], v)
+func (s *setsSet) add(v Value) bool {
+	s.buf = setsAppendKey(s.buf[:0], v)
 	if _, ok := s.m[string(s.buf)]; ok {
 		return false
 	}
@@ -151,23 +151,20 @@ func (s *valueSet) add(v Value) bool {
 	return true
 }
 
-func (s *valueSet) has(v Value) bool {
-	s.buf = appendValueKey(s.buf[:0], v)
+func (s *setsSet) has(v Value) bool {
+	s.buf = setsAppendKey(s.buf[:0], v)
 	_, ok := s.m[string(s.buf)]
 	return ok
 }
 
-// valueKey returns the key of v: equal values (under Equal) have equal keys.
-func valueKey(v Value) string { return string(appendValueKey(nil, v)) }
-
-func appendKeyString(dst []byte, tag byte, s string) []byte {
+func setsKeyString(dst []byte, tag byte, s string) []byte {
 	dst = append(dst, tag)
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
 	return append(dst, s...)
 }
 
-// appendValueKey appends a self-delimiting key for v to dst.
-func appendValueKey(dst []byte, v Value) []byte {
+// setsAppendKey appends a self-delimiting key for v to dst.
+func setsAppendKey(dst []byte, v Value) []byte {
 	switch x := v.(type) {
 	case nil:
 		return append(dst, 'N')
@@ -177,46 +174,46 @@ func appendValueKey(dst []byte, v Value) []byte {
 		}
 		return append(dst, 'F')
 	case int64:
-		return appendKeyString(dst, 'n', intKeyText(x))
+		return setsKeyString(dst, 'n', setsIntKey(x))
 	case *big.Int:
 		d, _ := ToDecimal(x)
-		return appendKeyString(dst, 'n', decimalKeyText(d))
+		return setsKeyString(dst, 'n', setsDecKey(d))
 	case float64:
 		switch {
 		case math.IsNaN(x):
-			return appendKeyString(dst, 'n', "NaN")
+			return setsKeyString(dst, 'n', "NaN")
 		case math.IsInf(x, 1):
-			return appendKeyString(dst, 'n', "+Inf")
+			return setsKeyString(dst, 'n', "+Inf")
 		case math.IsInf(x, -1):
-			return appendKeyString(dst, 'n', "-Inf")
+			return setsKeyString(dst, 'n', "-Inf")
 		case x == math.Trunc(x) && math.Abs(x) < 1<<62:
-			return appendKeyString(dst, 'n', intKeyText(int64(x)))
+			return setsKeyString(dst, 'n', setsIntKey(int64(x)))
 		}
 		d, ok := ToDecimal(x)
 		if !ok {
-			return appendKeyString(dst, 'n', "NaN")
+			return setsKeyString(dst, 'n', "NaN")
 		}
-		return appendKeyString(dst, 'n', decimalKeyText(d))
+		return setsKeyString(dst, 'n', setsDecKey(d))
 	case *apd.Decimal:
-		return appendKeyString(dst, 'n', decimalKeyText(x))
+		return setsKeyString(dst, 'n', setsDecKey(x))
 	case string:
-		return appendKeyString(dst, 's', x)
+		return setsKeyString(dst, 's', x)
 	case time.Time:
-		return appendKeyString(dst, 't', x.UTC().Format(time.RFC3339Nano))
+		return setsKeyString(dst, 't', x.UTC().Format(time.RFC3339Nano))
 	case UUID:
-		return appendKeyString(dst, 'u', string(x))
+		return setsKeyString(dst, 'u', string(x))
 	case NI:
-		dst = appendKeyString(dst, 'i', x.NS)
-		return appendKeyString(dst, ':', x.ID)
+		dst = setsKeyString(dst, 'i', x.NS)
+		return setsKeyString(dst, ':', x.ID)
 	case URI:
-		return appendKeyString(dst, 'r', string(x))
+		return setsKeyString(dst, 'r', string(x))
 	case Bytes:
-		return appendKeyString(dst, 'b', string(x))
+		return setsKeyString(dst, 'b', string(x))
 	case List:
 		dst = append(dst, 'l')
 		dst = binary.AppendUvarint(dst, uint64(len(x)))
 		for _, e := range x {
-			dst = appendValueKey(dst, e)
+			dst = setsAppendKey(dst, e)
 		}
 		return dst
 	case *Dict:
@@ -225,19 +222,19 @@ func appendValueKey(dst []byte, v Value) []byte {
 		dst = append(dst, 'd')
 		dst = binary.AppendUvarint(dst, uint64(len(keys)))
 		for _, k := range keys {
-			dst = appendKeyString(dst, 'k', k)
+			dst = setsKeyString(dst, 'k', k)
 			e, _ := x.Get(k)
-			dst = appendValueKey(dst, e)
+			dst = setsAppendKey(dst, e)
 		}
 		return dst
 	}
 	return append(dst, '?')
 }
 
-// intKeyText writes a non-zero integer as coefficient without trailing
-// zeros and an exponent ("12e0", "1e3"), the same text decimalKeyText
+// setsIntKey writes a non-zero integer as coefficient without trailing
+// zeros and an exponent ("12e0", "1e3"), the same text setsDecKey
 // gives for an equal decimal.
-func intKeyText(x int64) string {
+func setsIntKey(x int64) string {
 	if x == 0 {
 		return "0"
 	}
@@ -258,7 +255,7 @@ func intKeyText(x int64) string {
 	return s
 }
 
-func decimalKeyText(d *apd.Decimal) string {
+func setsDecKey(d *apd.Decimal) string {
 	if d == nil {
 		return "NaN"
 	}

@@ -24,8 +24,9 @@ type Options struct {
 // Program is a compiled set of rules. It is immutable and safe to run
 // from several goroutines at once.
 type Program struct {
-	rules map[string]*Rule
-	opts  Options
+	rules    map[string]*Rule
+	opts     Options
+	joinKeys []JoinKey
 }
 
 // Rule is one named list of statements.
@@ -77,6 +78,7 @@ func Compile(rules *pipes.Node, opts Options) (*Program, error) {
 		cp.errs.Sort()
 		return nil, cp.errs
 	}
+	p.joinKeys = cp.joinKeys
 	return p, nil
 }
 
@@ -125,6 +127,13 @@ func (p *Program) Run(ctx context.Context, src *Dict) (Result, error) {
 	switch stop {
 	case errFiltered:
 		res.Filtered = true
+		if !c.T.Has("_id") {
+			// The sink deletes by _id: a filter before the target got its
+			// _id still names the entity it came from.
+			if id, ok := src.Get("_id"); ok {
+				c.T.Set("_id", id)
+			}
+		}
 	case errDiscarded:
 		res.Target = nil
 	}

@@ -27,6 +27,10 @@ type Func struct {
 	Eval func(c *Ctx, args []Value) (Value, error)
 	Lazy func(c *Ctx, args []Expr) (Value, error)
 
+	// Special, when set, compiles the call itself instead of Eval or
+	// Lazy (for hops, whose arguments are specs rather than expressions).
+	Special func(cp *Compiler, n *pipes.Node, args []*pipes.Node) Expr
+
 	// Check, when set, runs at compile time to refuse bad constant
 	// arguments early (a bad regex, an unknown time zone).
 	Check func(args []*pipes.Node) error
@@ -68,7 +72,7 @@ var (
 // RegisterFunc adds a value function; it panics on a duplicate or an
 // incomplete definition, which is a programming error caught by any test.
 func RegisterFunc(f *Func) {
-	if f.Name == "" || (f.Eval == nil) == (f.Lazy == nil) || len(f.Examples) == 0 || f.Doc == "" || f.Family == "" {
+	if f.Name == "" || btoi(f.Eval != nil)+btoi(f.Lazy != nil)+btoi(f.Special != nil) != 1 || len(f.Examples) == 0 || f.Doc == "" || f.Family == "" {
 		panic(fmt.Sprintf("dtl: incomplete function definition %q", f.Name))
 	}
 	if _, dup := funcs[f.Name]; dup {

@@ -3,6 +3,7 @@ package dtl
 import (
 	"context"
 	"math/big"
+	"sort"
 	"testing"
 
 	"github.com/sluice-sync/sluice/pipes"
@@ -23,7 +24,10 @@ func mustNode(t testing.TB, what, src string) *pipes.Node {
 func evalText(t testing.TB, expr, source, rules string, opts Options) (Value, error) {
 	t.Helper()
 	var prog *Program
-	if rules != "" {
+	if rules == hopsExampleData {
+		opts.Datasets = exampleDatasets(t)
+		prog = &Program{opts: opts}
+	} else if rules != "" {
 		p, err := Compile(mustNode(t, "rules", rules), opts)
 		if err != nil {
 			return nil, err
@@ -118,4 +122,40 @@ func mustDecode(t testing.TB, what, s string) Value {
 		t.Fatalf("%s %s: %v", what, s, err)
 	}
 	return v
+}
+
+// memDatasets is an in-memory Datasets for tests: a join is a plain
+// comparison over every entity, which is fine at test sizes.
+type memDatasets map[string][]*Dict
+
+func (m memDatasets) Get(_ context.Context, dataset, id string) (*Dict, error) {
+	for _, e := range m[dataset] {
+		if entityID(e) == id {
+			return e, nil
+		}
+	}
+	return nil, nil
+}
+
+func (m memDatasets) Join(_ context.Context, dataset string, path []string, keys []Value) ([]*Dict, error) {
+	var out []*Dict
+	for _, e := range m[dataset] {
+		if ok, _ := (joinEq{constExpr{Walk(e, path)}, constExpr{List(keys)}}).Eval(nil); ok == true {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return entityID(out[i]) < entityID(out[j]) })
+	return out, nil
+}
+
+func exampleDatasets(t testing.TB) memDatasets {
+	m := memDatasets{}
+	for _, s := range []string{
+		`{"_id": "o1", "cust_id": "c1", "type": "BILLING"}`,
+		`{"_id": "o2", "cust_id": "c1", "type": "SHIPPING"}`,
+		`{"_id": "o3", "cust_id": "c2", "type": "BILLING"}`,
+	} {
+		m["orders"] = append(m["orders"], mustDecode(t, "orders", s).(*Dict))
+	}
+	return m
 }

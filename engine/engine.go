@@ -12,12 +12,13 @@ import (
 	"github.com/sluice-sync/sluice/sinks"
 	"github.com/sluice-sync/sluice/sources"
 	"github.com/sluice-sync/sluice/store"
+	"github.com/sluice-sync/sluice/transforms"
 )
 
 // DefaultRegistry knows every built-in component type.
 func DefaultRegistry() *component.Registry {
 	r := component.NewRegistry()
-	for _, register := range []func(*component.Registry) error{sources.Register, sinks.Register} {
+	for _, register := range []func(*component.Registry) error{sources.Register, sinks.Register, transforms.Register} {
 		if err := register(r); err != nil {
 			panic(err) // a duplicate built-in type is a programming error
 		}

@@ -1,6 +1,7 @@
 package sinks
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
+	"github.com/tidwall/gjson"
 )
 
 // When a dataset sink marks its dataset populated (set_initial_offset).
@@ -92,8 +94,49 @@ func (s *datasetSink) Write(ctx context.Context, es []entity.Entity) (component.
 }
 
 func (s *datasetSink) WriteWith(_ context.Context, es []entity.Entity, p component.Progress) (component.WriteStats, error) {
+	es, dropped, err := s.applyFiltered(es)
+	if err != nil {
+		return component.WriteStats{}, err
+	}
 	res, err := s.store.Write(s.cfg.Dataset, es, store.WriteOptions{FullRun: p.FullRun, Commit: p.Commit})
-	return component.WriteStats{Written: res.Written, Unchanged: res.Unchanged, Deleted: res.Deleted}, err
+	return component.WriteStats{Written: res.Written, Unchanged: res.Unchanged + dropped, Deleted: res.Deleted}, err
+}
+
+// applyFiltered turns entities a DTL filter marked "_filtered": true into
+// deletions of their latest version, so what no longer passes a filter is
+// deleted even on incremental runs. A filtered entity the dataset does not
+// hold (or holds deleted) is dropped.
+func (s *datasetSink) applyFiltered(es []entity.Entity) ([]entity.Entity, int, error) {
+	var out []entity.Entity
+	dropped := 0
+	for i, e := range es {
+		if !bytes.Contains(e, []byte(`"_filtered"`)) || !gjson.GetBytes(e, "_filtered").Bool() {
+			if out != nil {
+				out = append(out, e)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]entity.Entity, 0, len(es)), es[:i]...)
+		}
+		id, err := entity.ID(e)
+		if err != nil {
+			return nil, 0, err
+		}
+		old, ok, err := s.store.Get(s.cfg.Dataset, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, 0, err
+		}
+		if !ok || entity.Deleted(old) {
+			dropped++
+			continue
+		}
+		out = append(out, entity.WithDeleted(old))
+	}
+	if out == nil {
+		return es, 0, nil
+	}
+	return out, dropped, nil
 }
 
 func (s *datasetSink) BeginFullRun(context.Context) (uint64, error) {

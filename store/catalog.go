@@ -27,6 +27,9 @@ type Info struct {
 	FullGen uint64 `json:"full_runs"`
 	Created int64  `json:"created_ts"`
 	Updated int64  `json:"updated_ts"`
+	// JoinIndexes are the property paths indexed for hops (see join.go);
+	// an index's number is its position here.
+	JoinIndexes [][]string `json:"join_indexes,omitempty"`
 }
 
 // LastOffset is the offset of the newest version, or -1 when empty.

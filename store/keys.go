@@ -13,6 +13,7 @@ const (
 	subLatest     = 'L'
 	subHistory    = 'H'
 	subIndex      = 'I'
+	subJoin       = 'J'
 	flagDeleted   = 1
 )
 

@@ -96,8 +96,19 @@ func (w *writer) put(e entity.Entity) error {
 	v := entity.Version{Offset: offset, Previous: -1, Hash: hash, TS: w.now, Deleted: deleted}
 	if exists {
 		v.Previous = int64(prev.offset)
-		if err := w.retire(prev.offset); err != nil {
+		old, err := w.retire(prev.offset)
+		if err != nil {
 			return fmt.Errorf("entity %q: %w", id, err)
+		}
+		if !prev.deleted() && len(w.meta.JoinIndexes) > 0 {
+			if err := w.joinKeys(old[1:], id, w.del); err != nil {
+				return err
+			}
+		}
+	}
+	if !deleted && len(w.meta.JoinIndexes) > 0 {
+		if err := w.joinKeys(e, id, func(k []byte) error { return w.set(k, nil) }); err != nil {
+			return err
 		}
 	}
 	var flags byte
@@ -165,21 +176,22 @@ func (w *writer) index(key []byte) (indexEntry, bool, error) {
 	return e, err == nil, err
 }
 
-// retire moves a replaced version from the latest range to history.
-func (w *writer) retire(offset uint64) error {
+// retire moves a replaced version from the latest range to history and
+// returns its stored value (flag byte, then JSON).
+func (w *writer) retire(offset uint64) ([]byte, error) {
 	lkey := versionKey(w.d.num, subLatest, offset)
 	item, err := w.txn.Get(lkey)
 	if err != nil {
-		return fmt.Errorf("latest version %d: %w", offset, err)
+		return nil, fmt.Errorf("latest version %d: %w", offset, err)
 	}
 	val, err := item.ValueCopy(nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.set(versionKey(w.d.num, subHistory, offset), val); err != nil {
-		return err
+		return nil, err
 	}
-	return w.del(lkey)
+	return val, w.del(lkey)
 }
 
 // set writes a key, committing the transaction so far and starting a new one

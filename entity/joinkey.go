@@ -1,0 +1,95 @@
+package entity
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// JoinKeys calls fn with the join key of every value found at path in the
+// entity, walking the way DTL paths do: through a list, each element is
+// visited, and list values are flattened one level. Nulls, objects and
+// nested lists have no key: they never match a join.
+func JoinKeys(e []byte, path []string, fn func(key string)) {
+	walkJoin(gjson.ParseBytes(e), path, fn)
+}
+
+func walkJoin(v gjson.Result, path []string, fn func(string)) {
+	if len(path) == 0 {
+		if v.IsArray() {
+			v.ForEach(func(_, x gjson.Result) bool {
+				if k, ok := JoinKey(x); ok {
+					fn(k)
+				}
+				return true
+			})
+			return
+		}
+		if k, ok := JoinKey(v); ok {
+			fn(k)
+		}
+		return
+	}
+	switch {
+	case v.IsObject():
+		walkJoin(v.Get(escapePath(path[0])), path[1:], fn)
+	case v.IsArray():
+		v.ForEach(func(_, x gjson.Result) bool {
+			if x.IsObject() {
+				walkJoin(x.Get(escapePath(path[0])), path[1:], fn)
+			}
+			return true
+		})
+	}
+}
+
+// escapePath quotes gjson's special characters so a property name is
+// looked up literally.
+func escapePath(s string) string {
+	if !strings.ContainsAny(s, `.*?|#@\!=<>%`) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`.*?|#@\!=<>%`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// JoinKey is the index form of one scalar JSON value. Values that DTL's eq
+// finds equal get equal keys: 1 and 1.0 both become "n1".
+func JoinKey(v gjson.Result) (string, bool) {
+	switch v.Type {
+	case gjson.String:
+		return "s" + v.Str, true
+	case gjson.True:
+		return "b1", true
+	case gjson.False:
+		return "b0", true
+	case gjson.Number:
+		return "n" + canonicalNumber(v.Raw), true
+	}
+	return "", false
+}
+
+func canonicalNumber(raw string) string {
+	if !strings.ContainsAny(raw, ".eE") {
+		if raw == "-0" {
+			return "0"
+		}
+		return raw
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || math.IsInf(f, 0) {
+		return raw
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}

@@ -1,0 +1,52 @@
+package transforms
+
+import (
+	"context"
+	"errors"
+
+	"github.com/sluice-sync/sluice/dtl"
+	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/store"
+	"github.com/tidwall/gjson"
+)
+
+// storeDatasets serves hops and lookup-entity from the store: by _id
+// through the store's _id index, by other properties through its join
+// indexes.
+type storeDatasets struct{ st *store.Store }
+
+func (s *storeDatasets) Get(_ context.Context, dataset, id string) (*dtl.Dict, error) {
+	e, ok, err := s.st.Get(dataset, id)
+	if errors.Is(err, store.ErrNotFound) || !ok {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if entity.Deleted(e) {
+		return nil, nil
+	}
+	return dtl.DecodeEntity(e)
+}
+
+func (s *storeDatasets) Join(_ context.Context, dataset string, path []string, keys []dtl.Value) ([]*dtl.Dict, error) {
+	ks := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if key, ok := entity.JoinKey(gjson.ParseBytes(dtl.EncodeJSON(k))); ok {
+			ks = append(ks, key)
+		}
+	}
+	raws, err := s.st.Join(dataset, path, ks)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*dtl.Dict, 0, len(raws))
+	for _, r := range raws {
+		d, err := dtl.DecodeEntity(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

@@ -1,0 +1,134 @@
+package transforms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/dtl"
+	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/pipes"
+)
+
+// Rules holds a rules object as written, compiled once when the config is
+// decoded so that "sluice validate" reports DTL errors with their place.
+type Rules struct {
+	Node *pipes.Node
+}
+
+// DecodeNode keeps the node and compiles it to check it.
+func (r *Rules) DecodeNode(n *pipes.Node) pipes.Errors {
+	r.Node = n
+	if _, err := dtl.Compile(n, dtl.Options{}); err != nil {
+		var es pipes.Errors
+		if errors.As(err, &es) {
+			return es
+		}
+		return pipes.Errors{pipes.Errorf(n, "%v", err)}
+	}
+	return nil
+}
+
+// DTLConfig is the config of the "dtl" transform.
+type DTLConfig struct {
+	Rules Rules `json:"rules" cfg:"required"`
+	// TriggerOn, when set, runs the rules only for entities where the
+	// expression is true; others pass through unchanged.
+	TriggerOn *pipes.Node `json:"trigger_on"`
+	// IDRequired makes an output entity without a string _id an error.
+	IDRequired bool `json:"id_required"`
+}
+
+// ErrNoID is returned for an output entity without an _id when
+// id_required is on.
+var ErrNoID = errors.New("the rule produced an entity without a string _id (set \"_id\", e.g. [\"copy\", \"_id\"]; or set \"id_required\": false)")
+
+var dtlSpec = component.Typed(component.KindTransform, "dtl",
+	"Maps each entity through DTL rules: the \"default\" rule runs per entity; others through apply.",
+	func() *DTLConfig { return &DTLConfig{IDRequired: true} },
+	func(c *DTLConfig, env component.Env) (component.Transform, error) {
+		opts := dtl.Options{}
+		if env.Store != nil {
+			opts.Datasets = &storeDatasets{st: env.Store}
+		}
+		prog, err := dtl.Compile(c.Rules.Node, opts)
+		if err != nil {
+			return nil, err
+		}
+		if env.Store != nil {
+			for _, k := range prog.JoinKeys() {
+				if len(k.Path) == 1 && k.Path[0] == "_id" {
+					continue
+				}
+				if err := env.Store.EnsureJoinIndex(k.Dataset, k.Path); err != nil {
+					return nil, fmt.Errorf("hops: %w", err)
+				}
+			}
+		}
+		t := &dtlTransform{pipe: env.PipeID, prog: prog, idRequired: c.IDRequired}
+		if c.TriggerOn != nil {
+			e, err := prog.CompileExpr(c.TriggerOn)
+			if err != nil {
+				return nil, err
+			}
+			t.triggerOn = e
+		}
+		return t, nil
+	})
+
+type dtlTransform struct {
+	pipe       string
+	prog       *dtl.Program
+	triggerOn  dtl.Expr
+	idRequired bool
+}
+
+func (t *dtlTransform) Transform(ctx context.Context, in []entity.Entity) ([]entity.Entity, error) {
+	out := make([]entity.Entity, 0, len(in))
+	var buf []byte
+	for _, e := range in {
+		src, err := dtl.DecodeEntity(e)
+		if err != nil {
+			return nil, t.fail(e, err)
+		}
+		if t.triggerOn != nil {
+			v, err := t.prog.Eval(ctx, t.triggerOn, src)
+			if err != nil {
+				return nil, t.fail(e, err)
+			}
+			if !dtl.Truthy(v) {
+				out = append(out, e)
+				continue
+			}
+		}
+		res, err := t.prog.Run(ctx, src)
+		if err != nil {
+			return nil, t.fail(e, err)
+		}
+		for _, d := range res.Entities() {
+			if t.idRequired {
+				if id, _ := d.Get("_id"); id == nil {
+					return nil, t.fail(e, ErrNoID)
+				} else if _, ok := id.(string); !ok {
+					return nil, t.fail(e, ErrNoID)
+				}
+			}
+			start := len(buf)
+			buf = dtl.AppendJSON(buf, d)
+			out = append(out, entity.Entity(buf[start:len(buf):len(buf)]))
+		}
+	}
+	return out, nil
+}
+
+// fail names the pipe and the entity in a runtime error.
+func (t *dtlTransform) fail(e entity.Entity, err error) error {
+	id, _ := entity.ID(e)
+	var re *dtl.RuntimeError
+	if errors.As(err, &re) {
+		re.Pipe, re.EntityID = t.pipe, id
+		return re
+	}
+	return &dtl.RuntimeError{Pipe: t.pipe, Rule: "default", EntityID: id, Err: err}
+}
