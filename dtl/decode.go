@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -21,9 +22,11 @@ var errSyntax = errors.New("invalid JSON")
 
 // DecodeEntity decodes a JSON object into a Dict whose members stay raw
 // until read. The input must be valid JSON (entities are checked where they
-// enter sluice); malformed members decode as null when read.
+// enter sluice); malformed members decode as null when read. The dict
+// refers to b (keys and raw members are not copied), so b must not change
+// while the dict or anything taken from it is in use.
 func DecodeEntity(b []byte) (*Dict, error) {
-	d := &decoder{b: b}
+	d := &decoder{b: b, borrow: true}
 	d.ws()
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
 		return nil, fmt.Errorf("an entity must be a JSON object")
@@ -38,7 +41,7 @@ func DecodeEntity(b []byte) (*Dict, error) {
 			}
 		}
 	}
-	dict := &Dict{keys: make([]string, 0, n+4), vals: make([]Value, 0, n+4), raws: make([][]byte, 0, n+4)}
+	dict := &Dict{members: make([]member, 0, n+4)}
 	d.ws()
 	if d.peek() == '}' {
 		d.i++
@@ -64,7 +67,7 @@ func DecodeEntity(b []byte) (*Dict, error) {
 		if i := dict.find(k); i >= 0 {
 			return nil, fmt.Errorf("duplicate key %q", k)
 		}
-		dict.push(k, nil, raw)
+		dict.push(member{key: k, raw: raw})
 		d.ws()
 		switch d.peek() {
 		case ',':
@@ -97,8 +100,9 @@ func DecodeJSON(b []byte) (Value, error) {
 func decodeValue(b []byte) (Value, error) { return DecodeJSON(b) }
 
 type decoder struct {
-	b []byte
-	i int
+	b      []byte
+	i      int
+	borrow bool // strings without escapes may refer to b instead of copying
 }
 
 func (d *decoder) peek() byte {
@@ -151,7 +155,7 @@ func (d *decoder) value(depth int) (Value, error) {
 			if dict.Has(k) {
 				return nil, fmt.Errorf("duplicate key %q", k)
 			}
-			dict.push(k, v, nil)
+			dict.push(member{key: k, val: v})
 			d.ws()
 			switch d.peek() {
 			case ',':
@@ -270,7 +274,14 @@ func (d *decoder) str() (string, error) {
 	for d.i < len(d.b) {
 		c := d.b[d.i]
 		if c == '"' {
-			s := string(d.b[start:d.i])
+			var s string
+			switch {
+			case d.i == start:
+			case d.borrow:
+				s = unsafe.String(&d.b[start], d.i-start)
+			default:
+				s = string(d.b[start:d.i])
+			}
 			d.i++
 			return s, nil
 		}
@@ -439,6 +450,7 @@ func FromTransit(s string) Value {
 				return NI{NS: body[:i], ID: body[i+1:]}
 			}
 		}
+		return NI{ID: body} // "~:id": an identifier without a namespace
 	case 'r':
 		return URI(body)
 	case 'u':

@@ -8,17 +8,24 @@ package dtl
 // A Dict is owned by one evaluation at a time; Get resolves raw members in
 // place, so a Dict must not be read from several goroutines at once.
 type Dict struct {
-	keys []string
-	vals []Value
-	raws [][]byte       // raws[i] != nil: vals[i] is not decoded yet
-	idx  map[string]int // built once the dict grows past indexAt
+	members []member
+	idx     map[string]int // built once the dict grows past indexAt
 }
 
-const indexAt = 12
+// member is one key and its value; raw != nil means val is not decoded yet.
+type member struct {
+	key string
+	val Value
+	raw []byte
+}
+
+// indexAt is the size past which a dict builds a map index; below it a
+// linear scan over the keys is faster than hashing.
+const indexAt = 32
 
 // NewDict returns an empty dict with room for n members.
 func NewDict(n int) *Dict {
-	return &Dict{keys: make([]string, 0, n), vals: make([]Value, 0, n)}
+	return &Dict{members: make([]member, 0, n)}
 }
 
 // Len is the number of members.
@@ -26,16 +33,23 @@ func (d *Dict) Len() int {
 	if d == nil {
 		return 0
 	}
-	return len(d.keys)
+	return len(d.members)
 }
 
-// Keys returns the keys in order. The caller must not modify the slice.
+// Keys returns the keys in order, in a new slice.
 func (d *Dict) Keys() []string {
 	if d == nil {
 		return nil
 	}
-	return d.keys
+	out := make([]string, len(d.members))
+	for i := range d.members {
+		out[i] = d.members[i].key
+	}
+	return out
 }
+
+// Key returns the i-th key.
+func (d *Dict) Key(i int) string { return d.members[i].key }
 
 func (d *Dict) find(k string) int {
 	if d == nil {
@@ -47,8 +61,8 @@ func (d *Dict) find(k string) int {
 		}
 		return -1
 	}
-	for i, key := range d.keys {
-		if key == k {
+	for i := range d.members {
+		if d.members[i].key == k {
 			return i
 		}
 	}
@@ -69,65 +83,53 @@ func (d *Dict) Get(k string) (Value, bool) {
 
 // At returns the value of the i-th member, decoding it if needed.
 func (d *Dict) At(i int) Value {
-	if d.raws != nil && d.raws[i] != nil {
-		v, err := decodeValue(d.raws[i])
+	m := &d.members[i]
+	if m.raw != nil {
+		v, err := decodeValue(m.raw)
 		if err != nil {
 			v = nil // raw members come from validated input; keep going
 		}
-		d.vals[i], d.raws[i] = v, nil
+		m.val, m.raw = v, nil
 	}
-	return d.vals[i]
+	return m.val
 }
 
 // Set adds or replaces member k.
 func (d *Dict) Set(k string, v Value) {
 	if i := d.find(k); i >= 0 {
-		d.vals[i] = v
-		if d.raws != nil {
-			d.raws[i] = nil
-		}
+		d.members[i] = member{key: k, val: v}
 		return
 	}
-	d.push(k, v, nil)
+	d.push(member{key: k, val: v})
 }
 
-func (d *Dict) push(k string, v Value, raw []byte) {
-	d.keys = append(d.keys, k)
-	d.vals = append(d.vals, v)
-	if raw != nil || d.raws != nil {
-		for len(d.raws) < len(d.keys)-1 {
-			d.raws = append(d.raws, nil)
-		}
-		d.raws = append(d.raws, raw)
-	}
+func (d *Dict) push(m member) {
+	d.members = append(d.members, m)
 	if d.idx != nil {
-		d.idx[k] = len(d.keys) - 1
-	} else if len(d.keys) > indexAt {
-		d.idx = make(map[string]int, len(d.keys)*2)
-		for i, key := range d.keys {
-			d.idx[key] = i
+		d.idx[m.key] = len(d.members) - 1
+	} else if len(d.members) > indexAt {
+		d.reindex()
+	}
+}
+
+func (d *Dict) reindex() {
+	d.idx = nil
+	if len(d.members) > indexAt {
+		d.idx = make(map[string]int, len(d.members)*2)
+		for i := range d.members {
+			d.idx[d.members[i].key] = i
 		}
 	}
 }
 
 // copyMember copies member i of src to d without decoding it.
 func (d *Dict) copyMember(src *Dict, i int) {
-	var raw []byte
-	if src.raws != nil {
-		raw = src.raws[i]
-	}
-	k := src.keys[i]
-	if j := d.find(k); j >= 0 {
-		d.vals[j] = src.vals[i]
-		if raw != nil || d.raws != nil {
-			for len(d.raws) < len(d.keys) {
-				d.raws = append(d.raws, nil)
-			}
-			d.raws[j] = raw
-		}
+	m := src.members[i]
+	if j := d.find(m.key); j >= 0 {
+		d.members[j] = m
 		return
 	}
-	d.push(k, src.vals[i], raw)
+	d.push(m)
 }
 
 // Delete removes member k, keeping the order of the rest.
@@ -136,19 +138,9 @@ func (d *Dict) Delete(k string) {
 	if i < 0 {
 		return
 	}
-	d.keys = append(d.keys[:i], d.keys[i+1:]...)
-	d.vals = append(d.vals[:i], d.vals[i+1:]...)
-	if d.raws != nil {
-		d.raws = append(d.raws[:i], d.raws[i+1:]...)
-	}
+	d.members = append(d.members[:i], d.members[i+1:]...)
 	if d.idx != nil {
-		d.idx = nil
-		if len(d.keys) > indexAt {
-			d.idx = make(map[string]int, len(d.keys)*2)
-			for j, key := range d.keys {
-				d.idx[key] = j
-			}
-		}
+		d.reindex()
 	}
 }
 
@@ -158,8 +150,8 @@ func (d *Dict) Range(fn func(k string, v Value) bool) {
 	if d == nil {
 		return
 	}
-	for i, k := range d.keys {
-		if !fn(k, d.At(i)) {
+	for i := range d.members {
+		if !fn(d.members[i].key, d.At(i)) {
 			return
 		}
 	}
@@ -168,18 +160,10 @@ func (d *Dict) Range(fn func(k string, v Value) bool) {
 // Clone returns a shallow copy that shares member values (values are
 // immutable) but can be changed independently.
 func (d *Dict) Clone() *Dict {
-	c := &Dict{
-		keys: append(make([]string, 0, len(d.keys)+4), d.keys...),
-		vals: append(make([]Value, 0, len(d.keys)+4), d.vals...),
+	if d == nil {
+		return NewDict(0)
 	}
-	if d.raws != nil {
-		c.raws = append(make([][]byte, 0, len(d.keys)+4), d.raws...)
-	}
-	if d.idx != nil {
-		c.idx = make(map[string]int, len(d.idx))
-		for k, v := range d.idx {
-			c.idx[k] = v
-		}
-	}
+	c := &Dict{members: append(make([]member, 0, len(d.members)+4), d.members...)}
+	c.reindex()
 	return c
 }

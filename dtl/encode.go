@@ -34,6 +34,9 @@ func AppendJSON(dst []byte, v Value) []byte {
 	case time.Time:
 		return appendString(dst, "~t"+FormatDatetime(x))
 	case NI:
+		if x.NS == "" {
+			return appendString(dst, "~:"+x.ID)
+		}
 		return appendString(dst, "~:"+x.NS+":"+x.ID)
 	case URI:
 		return appendString(dst, "~r"+string(x))
@@ -53,16 +56,17 @@ func AppendJSON(dst []byte, v Value) []byte {
 	case *Dict:
 		dst = append(dst, '{')
 		if x != nil {
-			for i, k := range x.keys {
+			for i := range x.members {
+				m := &x.members[i]
 				if i > 0 {
 					dst = append(dst, ',')
 				}
-				dst = appendString(dst, k)
+				dst = appendString(dst, m.key)
 				dst = append(dst, ':')
-				if x.raws != nil && x.raws[i] != nil {
-					dst = append(dst, x.raws[i]...)
+				if m.raw != nil {
+					dst = append(dst, m.raw...)
 				} else {
-					dst = AppendJSON(dst, x.vals[i])
+					dst = AppendJSON(dst, m.val)
 				}
 			}
 		}

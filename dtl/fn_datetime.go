@@ -70,7 +70,7 @@ func init() {
 				if evalErr != nil || v == nil {
 					return nil, false
 				}
-				if t, ok := toDatetime(v); ok {
+				if t, ok := dtToDatetime(v); ok {
 					return t, true
 				}
 				if def == nil {
@@ -128,8 +128,8 @@ func init() {
 					return err
 				}
 			}
-			if f := args[len(args)-2]; f.Kind == pipes.String {
-				return checkParseFormat(f.Str)
+			if f, ok := dtConstString(args[len(args)-2]); ok {
+				return checkParseFormat(f)
 			}
 			return nil
 		},
@@ -233,9 +233,9 @@ func init() {
 			{Expr: `["datetime-plus", "day", null, "~t2015-01-01T00:00:00Z"]`, Want: `null`},
 		},
 		Check: func(args []*pipes.Node) error {
-			if args[0].Kind == pipes.String {
-				if _, ok := dateParts[args[0].Str]; !ok {
-					return unknownDatePart(args[0].Str)
+			if p, ok := dtConstString(args[0]); ok {
+				if _, ok := dateParts[p]; !ok {
+					return unknownDatePart(p)
 				}
 			}
 			switch n := args[1]; n.Kind {
@@ -257,7 +257,7 @@ func init() {
 			if nv == nil {
 				return MapValues(args[2], func(Value) (Value, bool) { return nil, false }), nil
 			}
-			n, ok := integerArg(nv)
+			n, ok := dtIntegerArg(nv)
 			if !ok {
 				return nil, Errorf("datetime-plus: VALUE must be an integer, got %s", KindOf(nv))
 			}
@@ -294,9 +294,9 @@ func init() {
 			{Expr: `["datetime-diff", "day", "2015-07-28", "~t2015-07-28T00:00:00Z"]`, Want: `null`},
 		},
 		Check: func(args []*pipes.Node) error {
-			if args[0].Kind == pipes.String {
-				if _, ok := dateParts[args[0].Str]; !ok {
-					return unknownDatePart(args[0].Str)
+			if p, ok := dtConstString(args[0]); ok {
+				if _, ok := dateParts[p]; !ok {
+					return unknownDatePart(p)
 				}
 			}
 			return nil
@@ -351,7 +351,7 @@ func init() {
 				}
 				y, mo, d := t.Date()
 				h, mi, s := t.Clock()
-				r := localize(y, mo, d, h, mi, s, t.Nanosecond(), from).In(to)
+				r := dtLocalize(y, mo, d, h, mi, s, t.Nanosecond(), from).In(to)
 				y, mo, d = r.Date()
 				h, mi, s = r.Clock()
 				out := time.Date(y, mo, d, h, mi, s, r.Nanosecond(), time.UTC)
@@ -409,8 +409,8 @@ var datetimeLayouts = []string{
 	"2006-01-02",
 }
 
-// toDatetime converts one value the way "datetime" does.
-func toDatetime(v Value) (time.Time, bool) {
+// dtToDatetime converts one value the way "datetime" does.
+func dtToDatetime(v Value) (time.Time, bool) {
 	switch x := v.(type) {
 	case time.Time:
 		return x, true
@@ -473,11 +473,22 @@ func loadTimezone(name string) (*time.Location, error) {
 }
 
 func checkTimezoneArg(n *pipes.Node) error {
-	if n.Kind != pipes.String {
+	name, ok := dtConstString(n)
+	if !ok {
 		return nil
 	}
-	_, err := loadTimezone(n.Str)
+	_, err := loadTimezone(name)
 	return err
+}
+
+// dtConstString returns the string a node stands for when it is a constant
+// string: not a path, which is only known at run time.
+func dtConstString(n *pipes.Node) (string, bool) {
+	if n.Kind != pipes.String || isPath(n.Str) {
+		return "", false
+	}
+	s, ok := FromTransit(n.Str).(string)
+	return s, ok
 }
 
 func timezoneArg(v Value) (*time.Location, error) {
@@ -492,13 +503,13 @@ func timezoneArg(v Value) (*time.Location, error) {
 	return loc, nil
 }
 
-// localize returns the instant at which the wall clock in loc shows the
+// dtLocalize returns the instant at which the wall clock in loc shows the
 // given date and time. Decision (the reference is silent): a wall time that
 // occurs twice (autumn) is the later, standard-time instant; a wall time
 // skipped by a spring-forward gap is read with the offset in force before
 // the gap (so 02:30 in a 02:00→03:00 gap becomes 03:30). This is what
 // Python's pytz does with its default is_dst=False.
-func localize(y int, mo time.Month, d, h, mi, s, ns int, loc *time.Location) time.Time {
+func dtLocalize(y int, mo time.Month, d, h, mi, s, ns int, loc *time.Location) time.Time {
 	if loc == time.UTC {
 		return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
 	}
@@ -528,10 +539,10 @@ func localize(y int, mo time.Month, d, h, mi, s, ns int, loc *time.Location) tim
 // ---- strptime ----
 
 var (
-	longMonths  = []string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
-	shortMonths = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
-	longDays    = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
-	shortDays   = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+	dtLongMonths  = []string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+	dtShortMonths = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+	dtLongDays    = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+	dtShortDays   = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 )
 
 // parseComposites expand to their parts before parsing.
@@ -556,7 +567,7 @@ func checkParseFormat(format string) error {
 	return nil
 }
 
-type parsedTime struct {
+type dtParsedTime struct {
 	year, month, day, hour, minute, second, nsec int
 	yday, hour12, ampm                           int // ampm: 0 none, 1 AM, 2 PM
 	hasDate                                      bool
@@ -570,7 +581,7 @@ type parsedTime struct {
 // %Y reads 1 to 4 digits, names (%b %B %a %A %p) match in any case. Dates
 // that do not exist (30.02) and second 60 do not parse.
 func strptime(s, format string, loc *time.Location) (time.Time, bool) {
-	p := parsedTime{year: 1900, month: 1, day: 1, hour12: -1}
+	p := dtParsedTime{year: 1900, month: 1, day: 1, hour12: -1}
 	j, ok := p.parse(s, 0, format, 0)
 	if !ok || j != len(s) {
 		return time.Time{}, false
@@ -582,20 +593,20 @@ func strptime(s, format string, loc *time.Location) (time.Time, bool) {
 		}
 	}
 	if p.yday > 0 && !p.hasDate {
-		if p.yday > 365 && !isLeap(p.year) {
+		if p.yday > 365 && !dtIsLeap(p.year) {
 			return time.Time{}, false
 		}
 		t := time.Date(p.year, 1, p.yday, 0, 0, 0, 0, time.UTC)
 		p.month, p.day = int(t.Month()), t.Day()
 	}
-	if p.year < 1 || p.day > daysIn(time.Month(p.month), p.year) {
+	if p.year < 1 || p.day > dtDaysIn(time.Month(p.month), p.year) {
 		return time.Time{}, false
 	}
 	var t time.Time
 	if p.hasOffset {
 		t = time.Date(p.year, time.Month(p.month), p.day, p.hour, p.minute, p.second, p.nsec, time.FixedZone("", p.offset)).UTC()
 	} else {
-		t = localize(p.year, time.Month(p.month), p.day, p.hour, p.minute, p.second, p.nsec, loc)
+		t = dtLocalize(p.year, time.Month(p.month), p.day, p.hour, p.minute, p.second, p.nsec, loc)
 	}
 	if !inDatetimeRange(t) {
 		return time.Time{}, false
@@ -603,7 +614,7 @@ func strptime(s, format string, loc *time.Location) (time.Time, bool) {
 	return t, true
 }
 
-func (p *parsedTime) parse(s string, j int, format string, depth int) (int, bool) {
+func (p *dtParsedTime) parse(s string, j int, format string, depth int) (int, bool) {
 	var ok bool
 	for i := 0; i < len(format); i++ {
 		b := format[i]
@@ -623,7 +634,7 @@ func (p *parsedTime) parse(s string, j int, format string, depth int) (int, bool
 			if d == 'e' && j < len(s) && s[j] == ' ' {
 				j++
 			}
-			if p.day, j, ok = digits(s, j, 1, 2, 1, 31); !ok {
+			if p.day, j, ok = dtDigits(s, j, 1, 2, 1, 31); !ok {
 				return j, false
 			}
 			p.hasDate = true
@@ -631,7 +642,7 @@ func (p *parsedTime) parse(s string, j int, format string, depth int) (int, bool
 			if d == 'k' && j < len(s) && s[j] == ' ' {
 				j++
 			}
-			if p.hour, j, ok = digits(s, j, 1, 2, 0, 23); !ok {
+			if p.hour, j, ok = dtDigits(s, j, 1, 2, 0, 23); !ok {
 				return j, false
 			}
 			p.hour12 = -1
@@ -639,26 +650,26 @@ func (p *parsedTime) parse(s string, j int, format string, depth int) (int, bool
 			if d == 'l' && j < len(s) && s[j] == ' ' {
 				j++
 			}
-			if p.hour12, j, ok = digits(s, j, 1, 2, 1, 12); !ok {
+			if p.hour12, j, ok = dtDigits(s, j, 1, 2, 1, 12); !ok {
 				return j, false
 			}
 		case 'm':
-			if p.month, j, ok = digits(s, j, 1, 2, 1, 12); !ok {
+			if p.month, j, ok = dtDigits(s, j, 1, 2, 1, 12); !ok {
 				return j, false
 			}
 			p.hasDate = true
 		case 'M':
-			if p.minute, j, ok = digits(s, j, 1, 2, 0, 59); !ok {
+			if p.minute, j, ok = dtDigits(s, j, 1, 2, 0, 59); !ok {
 				return j, false
 			}
 		case 'S':
-			if p.second, j, ok = digits(s, j, 1, 2, 0, 59); !ok {
+			if p.second, j, ok = dtDigits(s, j, 1, 2, 0, 59); !ok {
 				return j, false
 			}
 		case 'f':
 			start := j
 			var n int
-			if n, j, ok = digits(s, j, 1, 9, 0, 999999999); !ok {
+			if n, j, ok = dtDigits(s, j, 1, 9, 0, 999999999); !ok {
 				return j, false
 			}
 			for k := j - start; k < 9; k++ {
@@ -667,7 +678,7 @@ func (p *parsedTime) parse(s string, j int, format string, depth int) (int, bool
 			p.nsec = n
 		case 'y':
 			var y int
-			if y, j, ok = digits(s, j, 1, 2, 0, 99); !ok {
+			if y, j, ok = dtDigits(s, j, 1, 2, 0, 99); !ok {
 				return j, false
 			}
 			if y < 69 {
@@ -676,35 +687,35 @@ func (p *parsedTime) parse(s string, j int, format string, depth int) (int, bool
 				p.year = 1900 + y
 			}
 		case 'Y':
-			if p.year, j, ok = digits(s, j, 1, 4, 0, 9999); !ok {
+			if p.year, j, ok = dtDigits(s, j, 1, 4, 0, 9999); !ok {
 				return j, false
 			}
 		case 'j':
-			if p.yday, j, ok = digits(s, j, 1, 3, 1, 366); !ok {
+			if p.yday, j, ok = dtDigits(s, j, 1, 3, 1, 366); !ok {
 				return j, false
 			}
 		case 'p', 'P':
 			var k int
-			if k, j, ok = matchName(s, j, []string{"am", "pm"}); !ok {
+			if k, j, ok = dtMatchName(s, j, []string{"am", "pm"}); !ok {
 				return j, false
 			}
 			p.ampm = k + 1
 		case 'b', 'h', 'B':
-			names := shortMonths
+			names := dtShortMonths
 			if d == 'B' {
-				names = longMonths
+				names = dtLongMonths
 			}
 			var k int
-			if k, j, ok = matchName(s, j, names); !ok {
+			if k, j, ok = dtMatchName(s, j, names); !ok {
 				return j, false
 			}
 			p.month, p.hasDate = k+1, true
 		case 'a', 'A':
-			names := shortDays
+			names := dtShortDays
 			if d == 'A' {
-				names = longDays
+				names = dtLongDays
 			}
-			if _, j, ok = matchName(s, j, names); !ok {
+			if _, j, ok = dtMatchName(s, j, names); !ok {
 				return j, false
 			}
 		case 'z':
@@ -712,11 +723,11 @@ func (p *parsedTime) parse(s string, j int, format string, depth int) (int, bool
 				return j, false
 			}
 		case 'Z':
-			var k int
-			if k, j, ok = matchName(s, j, []string{"utc", "gmt", "z"}); !ok {
+			// Only the zero-offset names: abbreviations such as "CET" or
+			// "EST" are ambiguous across the world.
+			if _, j, ok = dtMatchName(s, j, []string{"utc", "gmt", "z"}); !ok {
 				return j, false
 			}
-			_ = k
 			p.offset, p.hasOffset = 0, true
 		case 'n', 't':
 			for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r' || s[j] == '\v' || s[j] == '\f') {
@@ -741,7 +752,7 @@ func (p *parsedTime) parse(s string, j int, format string, depth int) (int, bool
 }
 
 // zoneOffset reads "Z", +HH, +HHMM or +HH:MM (or with "-").
-func (p *parsedTime) zoneOffset(s string, j int) (int, bool) {
+func (p *dtParsedTime) zoneOffset(s string, j int) (int, bool) {
 	if j < len(s) && (s[j] == 'Z' || s[j] == 'z') {
 		p.offset, p.hasOffset = 0, true
 		return j + 1, true
@@ -753,17 +764,17 @@ func (p *parsedTime) zoneOffset(s string, j int) (int, bool) {
 	if s[j] == '-' {
 		sign = -1
 	}
-	h, k, ok := digits(s, j+1, 2, 2, 0, 23)
+	h, k, ok := dtDigits(s, j+1, 2, 2, 0, 23)
 	if !ok {
 		return j, false
 	}
 	m := 0
 	if k < len(s) && s[k] == ':' {
-		if m, k, ok = digits(s, k+1, 2, 2, 0, 59); !ok {
+		if m, k, ok = dtDigits(s, k+1, 2, 2, 0, 59); !ok {
 			return j, false
 		}
-	} else if k+1 < len(s) && isDigit(s[k]) && isDigit(s[k+1]) {
-		if m, k, ok = digits(s, k, 2, 2, 0, 59); !ok {
+	} else if k+1 < len(s) && dtIsDigit(s[k]) && dtIsDigit(s[k+1]) {
+		if m, k, ok = dtDigits(s, k, 2, 2, 0, 59); !ok {
 			return j, false
 		}
 	}
@@ -771,12 +782,12 @@ func (p *parsedTime) zoneOffset(s string, j int) (int, bool) {
 	return k, true
 }
 
-func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+func dtIsDigit(b byte) bool { return b >= '0' && b <= '9' }
 
-// digits reads min to max decimal digits at j and checks the value range.
-func digits(s string, j, minN, maxN, lo, hi int) (int, int, bool) {
+// dtDigits reads min to max decimal digits at j and checks the value range.
+func dtDigits(s string, j, minN, maxN, lo, hi int) (int, int, bool) {
 	n, k := 0, j
-	for k < len(s) && k-j < maxN && isDigit(s[k]) {
+	for k < len(s) && k-j < maxN && dtIsDigit(s[k]) {
 		n = n*10 + int(s[k]-'0')
 		k++
 	}
@@ -786,9 +797,9 @@ func digits(s string, j, minN, maxN, lo, hi int) (int, int, bool) {
 	return n, k, true
 }
 
-// matchName matches one of names (lower case) at j, ignoring case; the
+// dtMatchName matches one of names (lower case) at j, ignoring case; the
 // longest match wins.
-func matchName(s string, j int, names []string) (int, int, bool) {
+func dtMatchName(s string, j int, names []string) (int, int, bool) {
 	best, bestLen := -1, 0
 	for i, name := range names {
 		if len(name) > bestLen && j+len(name) <= len(s) && strings.EqualFold(s[j:j+len(name)], name) {
@@ -801,12 +812,12 @@ func matchName(s string, j int, names []string) (int, int, bool) {
 	return best, j + bestLen, true
 }
 
-func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
+func dtIsLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
-func daysIn(m time.Month, y int) int {
+func dtDaysIn(m time.Month, y int) int {
 	switch m {
 	case time.February:
-		if isLeap(y) {
+		if dtIsLeap(y) {
 			return 29
 		}
 		return 28
@@ -862,44 +873,44 @@ func datePartArg(fn string, v Value) (datePart, error) {
 	return p, nil
 }
 
-// amount is an integer argument; ok is false when it is too large for any
+// dtAmount is an integer argument; ok is false when it is too large for any
 // datetime arithmetic to stay in range (every result is then dropped).
-type amount struct {
+type dtAmount struct {
 	n  int64
 	ok bool
 }
 
-// integerArg reads an integer, accepting integral floats and decimals.
-func integerArg(v Value) (amount, bool) {
+// dtIntegerArg reads an integer, accepting integral floats and decimals.
+func dtIntegerArg(v Value) (dtAmount, bool) {
 	switch x := v.(type) {
 	case int64:
-		return amount{x, true}, true
+		return dtAmount{x, true}, true
 	case *big.Int:
-		return amount{}, true
+		return dtAmount{}, true
 	case float64:
 		if x != math.Trunc(x) || math.IsInf(x, 0) {
-			return amount{}, false
+			return dtAmount{}, false
 		}
 		if math.Abs(x) >= 1<<62 {
-			return amount{}, true
+			return dtAmount{}, true
 		}
-		return amount{int64(x), true}, true
+		return dtAmount{int64(x), true}, true
 	case *apd.Decimal:
 		var i apd.Decimal
 		if _, err := apd.BaseContext.RoundToIntegralValue(&i, x); err != nil || i.Cmp(x) != 0 {
-			return amount{}, false
+			return dtAmount{}, false
 		}
 		n, err := i.Int64()
 		if err != nil {
-			return amount{}, true
+			return dtAmount{}, true
 		}
-		return amount{n, true}, true
+		return dtAmount{n, true}, true
 	}
-	return amount{}, false
+	return dtAmount{}, false
 }
 
-// addMonths adds n months, clamping the day to the target month's length.
-func addMonths(t time.Time, n int64) (time.Time, bool) {
+// dtAddMonths adds n months, clamping the day to the target month's length.
+func dtAddMonths(t time.Time, n int64) (time.Time, bool) {
 	if n > 12*10000 || n < -12*10000 {
 		return time.Time{}, false
 	}
@@ -909,7 +920,7 @@ func addMonths(t time.Time, n int64) (time.Time, bool) {
 	if total < 0 {
 		return time.Time{}, false
 	}
-	if dim := daysIn(nm, ny); d > dim {
+	if dim := dtDaysIn(nm, ny); d > dim {
 		d = dim
 	}
 	h, mi, s := t.Clock()
@@ -925,12 +936,12 @@ func datetimePlus(t time.Time, unit datePart, n int64) (Value, bool) {
 			return nil, false
 		}
 		var ok bool
-		if r, ok = addMonths(t, n*12); !ok {
+		if r, ok = dtAddMonths(t, n*12); !ok {
 			return nil, false
 		}
 	case partMonth:
 		var ok bool
-		if r, ok = addMonths(t, n); !ok {
+		if r, ok = dtAddMonths(t, n); !ok {
 			return nil, false
 		}
 	default:
@@ -966,7 +977,7 @@ func datetimeDiff(unit datePart, start, end time.Time) Value {
 		n := int64(sy-ey)*12 + int64(sm-em)
 		// n months from end lands in start's month (always in range) and
 		// may overshoot start; then one month less has passed.
-		cand, _ := addMonths(end, n)
+		cand, _ := dtAddMonths(end, n)
 		switch {
 		case start.After(end) && cand.After(start):
 			n--

@@ -271,7 +271,7 @@ func TestLocalize(t *testing.T) {
 		}
 		y, mo, d := w.Date()
 		h, mi, s := w.Clock()
-		if got := FormatDatetime(localize(y, mo, d, h, mi, s, 0, loc)); got != tc.want {
+		if got := FormatDatetime(dtLocalize(y, mo, d, h, mi, s, 0, loc)); got != tc.want {
 			t.Errorf("%s %s: got %s, want %s", tc.zone, tc.wall, got, tc.want)
 		}
 	}

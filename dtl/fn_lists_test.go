@@ -67,7 +67,7 @@ func TestListsEdgeValues(t *testing.T) {
 		{`["max", "_.x", ["list", {"y": 1}]]`, `null`},
 		{`["sorted", ["list"]]`, `[]`},
 		{`["group-by", "_.", ["list", "~t2020-01-01T00:00:00Z", "~~tx", "~f1.5"]]`, `{"\"~t2020-01-01T00:00:00Z\"": ["~t2020-01-01T00:00:00Z"], "\"~~tx\"": ["~~tx"], "\"~f1.5\"": ["~f1.5"]}`},
-		{`["group-by", ["upper", "_."], 5, ["list", "a"]]`, `{"\"A\"": ["a"]}`},
+		{`["group-by", ["upper", "_."], 5, ["list", "a"]]`, `{"5": ["a"]}`},
 	} {
 		got, err := evalText(t, tc.expr, "", "", Options{})
 		if err != nil {

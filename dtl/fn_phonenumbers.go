@@ -32,9 +32,11 @@ func init() {
 			{Expr: `["phonenumber-parse", "NO", null]`, Want: `null`},
 		},
 		Check: func(args []*pipes.Node) error {
-			if len(args) == 2 && args[0].Kind == pipes.String {
-				if _, err := phoneRegion(args[0].Str); err != nil {
-					return err
+			if len(args) == 2 {
+				if r, ok := dtConstString(args[0]); ok {
+					if _, err := phoneRegion(r); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
@@ -84,9 +86,9 @@ func init() {
 			{Expr: `["phonenumber-format", "e164", null]`, Want: `null`},
 		},
 		Check: func(args []*pipes.Node) error {
-			if args[0].Kind == pipes.String {
-				if _, ok := phoneFormats[args[0].Str]; !ok {
-					return unknownPhoneFormat(args[0].Str)
+			if f, ok := dtConstString(args[0]); ok {
+				if _, ok := phoneFormats[f]; !ok {
+					return unknownPhoneFormat(f)
 				}
 			}
 			return nil
@@ -141,13 +143,19 @@ func parsePhone(v Value, region string) (*phonenumbers.PhoneNumber, bool) {
 		}
 		s = string(x)
 	case int64:
+		if x <= 0 {
+			return nil, false
+		}
 		s = strconv.FormatInt(x, 10)
-		if region == "" && x > 0 {
+		if region == "" {
 			s = "+" + s
 		}
 	case *big.Int:
+		if x.Sign() <= 0 {
+			return nil, false
+		}
 		s = x.String()
-		if region == "" && x.Sign() > 0 {
+		if region == "" {
 			s = "+" + s
 		}
 	default:

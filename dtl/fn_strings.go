@@ -355,6 +355,9 @@ func init() {
 		},
 		Eval: func(c *Ctx, args []Value) (Value, error) {
 			var fn func(string) string
+			// size bounds the length of fn(s), so an explosive replacement
+			// is refused by the step budget before it is built.
+			var size func(string) int
 			if len(args) == 2 {
 				d, ok := First(args[0]).(*Dict)
 				if !ok {
@@ -375,6 +378,11 @@ func init() {
 				}
 				r := strings.NewReplacer(flat...)
 				fn = r.Replace
+				longest := 1
+				for _, p := range pairs {
+					longest = max(longest, len(p.new))
+				}
+				size = func(s string) int { return len(s) * longest }
 			} else {
 				old, ok1 := First(args[0]).(string)
 				nw, ok2 := First(args[1]).(string)
@@ -382,6 +390,13 @@ func init() {
 					return nil, nil
 				}
 				fn = func(s string) string { return strings.ReplaceAll(s, old, nw) }
+				size = func(s string) int {
+					n := strings.Count(s, old)
+					if n > 0 && len(nw) > len(old) {
+						return len(s) + n*(len(nw)-len(old))
+					}
+					return len(s)
+				}
 			}
 			var err error
 			out := MapValues(args[len(args)-1], func(v Value) (Value, bool) {
@@ -389,11 +404,10 @@ func init() {
 				if !ok || err != nil {
 					return nil, false
 				}
-				r := fn(s)
-				if err = c.Step(len(r) / 64); err != nil {
+				if err = c.Step(size(s) / 64); err != nil {
 					return nil, false
 				}
-				return r, true
+				return fn(s), true
 			})
 			if err != nil {
 				return nil, err

@@ -117,7 +117,8 @@ func (a *copyAction) Exec(c *Ctx) error {
 	if !ok {
 		return nil
 	}
-	for i, k := range src.keys {
+	for i := range src.members {
+		k := src.members[i].key
 		if !a.all && !a.include.match(k) {
 			continue
 		}
@@ -172,9 +173,9 @@ func compileCopy(cp *Compiler, n *pipes.Node, args []*pipes.Node) (Action, error
 type removeAction struct{ w wildcard }
 
 func (a *removeAction) Exec(c *Ctx) error {
-	for i := 0; i < len(c.T.keys); {
-		if a.w.match(c.T.keys[i]) {
-			c.T.Delete(c.T.keys[i])
+	for i := 0; i < c.T.Len(); {
+		if k := c.T.Key(i); a.w.match(k) {
+			c.T.Delete(k)
 			continue
 		}
 		i++
@@ -243,7 +244,8 @@ func (a *mergeAction) Exec(c *Ctx) error {
 		if !ok {
 			continue
 		}
-		for i, k := range d.keys {
+		for i := range d.members {
+			k := d.members[i].key
 			if strings.HasPrefix(k, "_") {
 				continue
 			}
@@ -301,7 +303,8 @@ func (a *makeNIAction) Exec(c *Ctx) error {
 	if !ok {
 		return nil
 	}
-	for i, k := range src.keys {
+	for i := range src.members {
+		k := src.members[i].key
 		var target string
 		switch {
 		case k == a.from:
