@@ -10,7 +10,6 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"github.com/tidwall/gjson"
 
 	"github.com/sluice-sync/sluice/dtl"
 	"github.com/sluice-sync/sluice/entity"
@@ -160,9 +159,6 @@ func RunRules(ctx context.Context, prog *dtl.Program, r io.Reader, w io.Writer) 
 			text = long
 		}
 		if t := bytes.TrimSpace(text); len(t) > 0 {
-			if !gjson.ValidBytes(t) {
-				return fmt.Errorf("line %d: invalid JSON", line)
-			}
 			if err := one(t); err != nil {
 				return fmt.Errorf("line %d: %w", line, err)
 			}

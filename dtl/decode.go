@@ -1,6 +1,7 @@
 package dtl
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -45,7 +46,7 @@ func DecodeEntity(b []byte) (*Dict, error) {
 	d.ws()
 	if d.peek() == '}' {
 		d.i++
-		return dict, nil
+		return dict, d.end()
 	}
 	for {
 		d.ws()
@@ -74,11 +75,20 @@ func DecodeEntity(b []byte) (*Dict, error) {
 			d.i++
 		case '}':
 			d.i++
-			return dict, nil
+			return dict, d.end()
 		default:
 			return nil, errSyntax
 		}
 	}
+}
+
+// end checks that nothing but white space follows the value.
+func (d *decoder) end() error {
+	d.ws()
+	if d.i != len(d.b) {
+		return errSyntax
+	}
+	return nil
 }
 
 // DecodeJSON decodes one JSON value fully into a Value, with transit-encoded
@@ -221,24 +231,11 @@ func (d *decoder) lit(s string) error {
 
 func (d *decoder) number() (Value, error) {
 	start := d.i
-	isFloat := false
-	if d.peek() == '-' {
-		d.i++
+	if err := d.skipNumber(); err != nil {
+		return nil, err
 	}
-	for d.i < len(d.b) {
-		c := d.b[d.i]
-		if c >= '0' && c <= '9' {
-			d.i++
-			continue
-		}
-		if c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' {
-			isFloat = true
-			d.i++
-			continue
-		}
-		break
-	}
-	return ParseNumber(string(d.b[start:d.i]), isFloat)
+	lit := d.b[start:d.i]
+	return ParseNumber(string(lit), bytes.ContainsAny(lit, ".eE"))
 }
 
 // ParseNumber turns a JSON number literal into an int64, *big.Int or float64.
@@ -367,7 +364,8 @@ func (d *decoder) hex4() (rune, bool) {
 	return rune(n), true
 }
 
-// skip moves past one JSON value without building it.
+// skip moves past one JSON value without building it, checking its
+// syntax on the way so that raw members are always valid JSON.
 func (d *decoder) skip(depth int) error {
 	if depth > maxNesting {
 		return fmt.Errorf("JSON nests deeper than %d levels", maxNesting)
@@ -376,52 +374,136 @@ func (d *decoder) skip(depth int) error {
 	case c == '"':
 		d.i++
 		for d.i < len(d.b) {
-			switch d.b[d.i] {
-			case '\\':
-				d.i += 2
+			switch c := d.b[d.i]; {
+			case c == '\\':
+				if d.i+1 >= len(d.b) {
+					return errSyntax
+				}
+				switch d.b[d.i+1] {
+				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					d.i += 2
+				case 'u':
+					d.i += 2
+					if _, ok := d.hex4(); !ok {
+						return errSyntax
+					}
+				default:
+					return errSyntax
+				}
 				continue
-			case '"':
+			case c == '"':
 				d.i++
 				return nil
+			case c < 0x20:
+				return errSyntax
 			}
 			d.i++
 		}
 		return errSyntax
-	case c == '{' || c == '[':
+	case c == '{':
 		d.i++
+		d.ws()
+		if d.peek() == '}' {
+			d.i++
+			return nil
+		}
 		for {
 			d.ws()
-			switch d.peek() {
-			case '}', ']':
-				d.i++
-				return nil
-			case ',', ':':
-				d.i++
-			case 0:
+			if d.peek() != '"' {
 				return errSyntax
-			default:
-				if err := d.skip(depth + 1); err != nil {
-					return err
-				}
 			}
-		}
-	default:
-		start := d.i
-		for d.i < len(d.b) {
-			switch d.b[d.i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r', ':':
-				if d.i == start {
-					return errSyntax
-				}
-				return nil
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			d.ws()
+			if d.peek() != ':' {
+				return errSyntax
 			}
 			d.i++
+			d.ws()
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			d.ws()
+			switch d.peek() {
+			case ',':
+				d.i++
+			case '}':
+				d.i++
+				return nil
+			default:
+				return errSyntax
+			}
 		}
-		if d.i == start {
+	case c == '[':
+		d.i++
+		d.ws()
+		if d.peek() == ']' {
+			d.i++
+			return nil
+		}
+		for {
+			d.ws()
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			d.ws()
+			switch d.peek() {
+			case ',':
+				d.i++
+			case ']':
+				d.i++
+				return nil
+			default:
+				return errSyntax
+			}
+		}
+	case c == 't':
+		return d.lit("true")
+	case c == 'f':
+		return d.lit("false")
+	case c == 'n':
+		return d.lit("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return d.skipNumber()
+	}
+	return errSyntax
+}
+
+// skipNumber checks JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *decoder) skipNumber() error {
+	digits := func() int {
+		n := 0
+		for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
+			d.i++
+			n++
+		}
+		return n
+	}
+	if d.peek() == '-' {
+		d.i++
+	}
+	if d.peek() == '0' {
+		d.i++
+	} else if digits() == 0 {
+		return errSyntax
+	}
+	if d.peek() == '.' {
+		d.i++
+		if digits() == 0 {
 			return errSyntax
 		}
-		return nil
 	}
+	if c := d.peek(); c == 'e' || c == 'E' {
+		d.i++
+		if c := d.peek(); c == '+' || c == '-' {
+			d.i++
+		}
+		if digits() == 0 {
+			return errSyntax
+		}
+	}
+	return nil
 }
 
 // FromTransit turns a transit-encoded string into its typed value: "~t…"

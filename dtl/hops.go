@@ -468,7 +468,7 @@ func (p *Program) JoinKeys() []JoinKey { return p.joinKeys }
 func init() {
 	RegisterFunc(&Func{
 		Name: "hops", Family: "hops", Args: "HOPS_SPEC(dict{>=1})",
-		Doc: "Joins into other datasets. Each spec has \"datasets\" (\"dataset-id alias\"), \"where\" (conditions; an eq between aliases is a join, matching when the sides share a value), and optional \"return\", \"recurse\", \"exclude_root\", \"max_depth\". Every alias must be reached by a join, which an index serves. Results are ordered by _id; deleted entities never match.",
+		Doc:     "Joins into other datasets. Each spec has \"datasets\" (\"dataset-id alias\"), \"where\" (conditions; an eq between aliases is a join, matching when the sides share a value), and optional \"return\", \"recurse\", \"exclude_root\", \"max_depth\". Every alias must be reached by a join, which an index serves. Results are ordered by _id; deleted entities never match.",
 		MinArgs: 1, MaxArgs: -1,
 		Examples: []Example{
 			{Expr: `["hops", {"datasets": ["orders o"], "where": [["eq", "_S._id", "o.cust_id"], ["eq", "o.type", "BILLING"]], "return": "o._id"}]`,
