@@ -42,6 +42,7 @@ type runState struct {
 	now     time.Time
 	created []*Dict
 	stack   []Value
+	root    Ctx // the default rule's context, allocated with the state
 }
 
 // Limits that bound the work for one entity, so no rule can hang a pipe.

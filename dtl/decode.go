@@ -33,16 +33,7 @@ func DecodeEntity(b []byte) (*Dict, error) {
 		return nil, fmt.Errorf("an entity must be a JSON object")
 	}
 	d.i++
-	n := 0
-	for _, c := range b {
-		if c == ':' {
-			n++
-			if n >= 24 {
-				break
-			}
-		}
-	}
-	dict := &Dict{members: make([]member, 0, n+4)}
+	dict := &Dict{members: make([]member, 0, 16)}
 	d.ws()
 	if d.peek() == '}' {
 		d.i++

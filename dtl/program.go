@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/sluice-sync/sluice/pipes"
 )
@@ -119,8 +120,11 @@ type Result struct {
 
 // Run runs the default rule over one source entity.
 func (p *Program) Run(ctx context.Context, src *Dict) (Result, error) {
-	run := &runState{prog: p, ctx: ctx}
-	c := &Ctx{S: src, T: NewDict(src.Len() + 4), run: run}
+	run := runStates.Get().(*runState)
+	defer run.release()
+	run.prog, run.ctx = p, ctx
+	c := &run.root
+	*c = Ctx{S: src, T: NewDict(src.Len() + 4), run: run}
 	c.R = c
 	stop, err := p.runRule(c, p.rules["default"])
 	res := Result{Target: c.T, Created: run.created}
@@ -138,6 +142,16 @@ func (p *Program) Run(ctx context.Context, src *Dict) (Result, error) {
 		res.Target = nil
 	}
 	return res, err
+}
+
+// runStates recycles the per-entity state (and its argument stack).
+var runStates = sync.Pool{New: func() any { return &runState{stack: make([]Value, 0, 64)} }}
+
+// release returns the state to the pool, keeping only the stack's memory.
+func (r *runState) release() {
+	clear(r.stack[:cap(r.stack)])
+	*r = runState{stack: r.stack[:0]}
+	runStates.Put(r)
 }
 
 // Eval evaluates one expression with src bound to _S.

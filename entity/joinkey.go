@@ -1,9 +1,12 @@
 package entity
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tidwall/gjson"
 )
@@ -66,7 +69,7 @@ func escapePath(s string) string {
 func JoinKey(v gjson.Result) (string, bool) {
 	switch v.Type {
 	case gjson.String:
-		return "s" + v.Str, true
+		return stringKey(v.Str), true
 	case gjson.True:
 		return "b1", true
 	case gjson.False:
@@ -75,6 +78,35 @@ func JoinKey(v gjson.Result) (string, bool) {
 		return "n" + canonicalNumber(v.Raw), true
 	}
 	return "", false
+}
+
+// maxKeyLen bounds index keys (Badger refuses keys over 65000 bytes);
+// longer keys are replaced by their SHA-256.
+const maxKeyLen = 512
+
+// stringKey gives transit-encoded datetimes and decimals the key of the
+// value they stand for, so "~t…" in two notations, or "~f1.0" and 1, match
+// as DTL's eq says they are equal.
+func stringKey(s string) string {
+	var k string
+	switch {
+	case strings.HasPrefix(s, "~t"):
+		if t, err := time.Parse(time.RFC3339Nano, s[2:]); err == nil {
+			k = "t" + t.UTC().Format(time.RFC3339Nano)
+		}
+	case strings.HasPrefix(s, "~f"):
+		if _, err := strconv.ParseFloat(s[2:], 64); err == nil {
+			k = "n" + canonicalNumber(s[2:])
+		}
+	}
+	if k == "" {
+		k = "s" + s
+	}
+	if len(k) > maxKeyLen {
+		sum := sha256.Sum256([]byte(k))
+		return "h" + hex.EncodeToString(sum[:])
+	}
+	return k
 }
 
 func canonicalNumber(raw string) string {
@@ -88,8 +120,8 @@ func canonicalNumber(raw string) string {
 	if err != nil || math.IsInf(f, 0) {
 		return raw
 	}
-	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return strconv.FormatInt(int64(f), 10)
+	if f == math.Trunc(f) {
+		return strconv.FormatFloat(f, 'f', -1, 64) // an integral float keys as the integer it equals
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }

@@ -17,11 +17,14 @@ type storeDatasets struct{ st *store.Store }
 
 func (s *storeDatasets) Get(_ context.Context, dataset, id string) (*dtl.Dict, error) {
 	e, ok, err := s.st.Get(dataset, id)
-	if errors.Is(err, store.ErrNotFound) || !ok {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		return nil, nil
 	}
 	if entity.Deleted(e) {
 		return nil, nil
