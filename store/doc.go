@@ -8,6 +8,7 @@
 //	d<D>L<offset>     a version that is still the latest for its _id
 //	d<D>H<offset>     a version that a later one has replaced (history)
 //	d<D>I<_id>        the index: latest offset, content hash, flags, full-run stamp
+//	d<D>J<n><key><_id> join index n (see join.go): a value at a property path → _ids
 //	p<pipe>           a pipe's state (JSON): last-seen offset and full-run progress
 //
 // Keeping latest versions under their own prefix makes the common read —

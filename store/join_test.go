@@ -265,13 +265,18 @@ func TestJoinNumbersAndTypes(t *testing.T) {
 		`{"_id":"half","n":0.5}`,
 		`{"_id":"half2","n":5e-1}`,
 		`{"_id":"negzero","n":-0}`,
-		`{"_id":"zero","n":0.0}`)
+		`{"_id":"negzerof","n":-0.0}`,
+		`{"_id":"zero","n":0.0}`,
+		`{"_id":"minus","n":-1.0}`,
+		`{"_id":"minusint","n":-1}`)
 	expect(t, "1", joined(t, s, "d", n, `1`), "exp,exp2,float,int")
 	expect(t, "1.0", joined(t, s, "d", n, `1.0`), "exp,exp2,float,int")
 	expect(t, `"1"`, joined(t, s, "d", n, `"1"`), "str")
 	expect(t, "true", joined(t, s, "d", n, `true`), "bool")
 	expect(t, "0.50", joined(t, s, "d", n, `0.50`), "half,half2")
-	expect(t, "0", joined(t, s, "d", n, `0`), "negzero,zero")
+	expect(t, "0", joined(t, s, "d", n, `0`), "negzero,negzerof,zero")
+	expect(t, "-0.0", joined(t, s, "d", n, `-0.0`), "negzero,negzerof,zero")
+	expect(t, "-1", joined(t, s, "d", n, `-1`), "minus,minusint")
 	expect(t, "1 or 2", joined(t, s, "d", n, `2`, `1`), "exp,exp2,float,int,two")
 }
 
@@ -365,6 +370,29 @@ func TestJoinLargeNumbersMatchAcrossIntAndFloat(t *testing.T) {
 		`{"_id":"pow53f","n":9007199254740992.0}`)
 	expect(t, "1e16", joined(t, s, "d", []string{"n"}, `1e16`), "float,int")
 	expect(t, "2^53", joined(t, s, "d", []string{"n"}, `9007199254740992`), "pow53,pow53f")
+}
+
+// Transit-encoded values key as the value they stand for, since DTL reads
+// them so: "~f1.0" is the number 1 and a "~t" datetime is an instant,
+// whatever its notation.
+func TestJoinTransitValues(t *testing.T) {
+	s, _ := openTemp(t)
+	ensure(t, s, "d", "k")
+	k := []string{"k"}
+	mustWrite(t, s, "d", WriteOptions{},
+		`{"_id":"dec","k":"~f1.0"}`,
+		`{"_id":"int","k":1}`,
+		`{"_id":"bigdec","k":"~f12345678901234567890"}`,
+		`{"_id":"bigint","k":12345678901234567890}`,
+		`{"_id":"bigdec2","k":"~f12345678901234567890.0"}`,
+		`{"_id":"t1","k":"~t2020-01-01T01:00:00+01:00"}`,
+		`{"_id":"t2","k":"~t2020-01-01T00:00:00.000Z"}`,
+		`{"_id":"plain","k":"2020-01-01T00:00:00Z"}`)
+	expect(t, "1", joined(t, s, "d", k, `1`), "dec,int")
+	expect(t, "~f1", joined(t, s, "d", k, `"~f1"`), "dec,int")
+	expect(t, "big", joined(t, s, "d", k, `12345678901234567890`), "bigdec,bigdec2,bigint")
+	expect(t, "~t", joined(t, s, "d", k, `"~t2020-01-01T00:00:00Z"`), "t1,t2")
+	expect(t, "plain string", joined(t, s, "d", k, `"2020-01-01T00:00:00Z"`), "plain")
 }
 
 // A long string at an indexed path must not make the write fail: Badger
