@@ -3,7 +3,7 @@ package entity
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -109,6 +109,9 @@ func stringKey(s string) string {
 	return k
 }
 
+// canonicalNumber gives every spelling of the same number one key, exactly:
+// 1, 1.0, 1e0 and -0.0/0 agree; 0.1 keys as 1/10. Exponents beyond ±400
+// (far outside float64) keep their text rather than expanding.
 func canonicalNumber(raw string) string {
 	if !strings.ContainsAny(raw, ".eE") {
 		if raw == "-0" {
@@ -116,12 +119,15 @@ func canonicalNumber(raw string) string {
 		}
 		return raw
 	}
-	f, err := strconv.ParseFloat(raw, 64)
-	if err != nil || math.IsInf(f, 0) {
+	if i := strings.IndexAny(raw, "eE"); i >= 0 {
+		exp, err := strconv.Atoi(strings.TrimPrefix(raw[i+1:], "+"))
+		if err != nil || exp > 400 || exp < -400 {
+			return raw
+		}
+	}
+	r, ok := new(big.Rat).SetString(raw)
+	if !ok {
 		return raw
 	}
-	if f == math.Trunc(f) {
-		return strconv.FormatFloat(f, 'f', -1, 64) // an integral float keys as the integer it equals
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	return r.RatString()
 }
