@@ -109,11 +109,7 @@ func RunRules(ctx context.Context, prog *dtl.Program, r io.Reader, w io.Writer) 
 	out := bufio.NewWriterSize(w, 1<<16)
 	var buf []byte
 	one := func(e []byte) error {
-		src, err := dtl.DecodeEntity(e)
-		if err != nil {
-			return err
-		}
-		res, err := prog.Run(ctx, src)
+		res, err := prog.RunJSON(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -123,6 +119,7 @@ func RunRules(ctx context.Context, prog *dtl.Program, r io.Reader, w io.Writer) 
 				return err
 			}
 		}
+		res.Release()
 		return nil
 	}
 	br := bufio.NewReaderSize(r, 1<<16)

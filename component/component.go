@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
 
@@ -106,4 +107,10 @@ type Env struct {
 	PipeID string
 	Store  *store.Store
 	Logger *slog.Logger
+	// Namespaces are the pipe's namespaced-identifier settings, which DTL
+	// applies.
+	Namespaces pipes.Namespaces
+	// SourceDataset is the dataset the pipe's source reads, if it reads
+	// one (set for transforms and sinks).
+	SourceDataset string
 }

@@ -37,16 +37,13 @@ func BenchmarkRule(b *testing.B) {
 	var buf []byte
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		src, err := DecodeEntity(ents[i%len(ents)])
-		if err != nil {
-			b.Fatal(err)
-		}
-		res, err := p.Run(ctx, src)
+		res, err := p.RunJSON(ctx, ents[i%len(ents)])
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, d := range res.Entities() {
 			buf = AppendJSON(buf[:0], d)
 		}
+		res.Release()
 	}
 }

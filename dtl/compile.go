@@ -1,6 +1,8 @@
 package dtl
 
 import (
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sluice-sync/sluice/pipes"
@@ -91,7 +93,7 @@ func (cp *Compiler) call(n *pipes.Node) Expr {
 		if _, isStmt := statements[head.Str]; isStmt {
 			cp.Errorf(head, "%q is a transform, not a value function; it can only be used as a statement in a rule", head.Str)
 		} else {
-			cp.Errorf(head, "unknown DTL function %q%s", head.Str, suggestFunc(head.Str))
+			cp.Errorf(head, "unknown DTL function %q%s", head.Str, suggestName(head.Str, false))
 		}
 		return constExpr{}
 	}
@@ -117,12 +119,8 @@ func (cp *Compiler) call(n *pipes.Node) Expr {
 		return constExpr{v}
 	}
 	exprs := make([]Expr, len(args))
-	allConst := f.Eval != nil && !f.impure()
 	for i, a := range args {
 		exprs[i] = cp.Expr(a)
-		if _, ok := exprs[i].(constExpr); !ok {
-			allConst = false
-		}
 	}
 	e := &callExpr{f: f, args: exprs, node: n}
 	if f.Name == "apply" || f.Name == "apply-hops" {
@@ -130,17 +128,7 @@ func (cp *Compiler) call(n *pipes.Node) Expr {
 			cp.ruleRefs = append(cp.ruleRefs, ruleRef{name: args[0].Str, node: args[0]})
 		}
 	}
-	_ = allConst
 	return e
-}
-
-// impure reports functions whose result depends on more than their args.
-func (f *Func) impure() bool {
-	switch f.Name {
-	case "now", "uuid", "sleep!", "hops", "apply-hops", "lookup-entity", "is-changed":
-		return true
-	}
-	return false
 }
 
 func arity(min, max int) string {
@@ -150,63 +138,33 @@ func arity(min, max int) string {
 	case min == max:
 		return plural(min, "arguments")
 	}
-	return itoa(min) + " to " + plural(max, "arguments")
+	return strconv.Itoa(min) + " to " + plural(max, "arguments")
 }
 
 func plural(n int, what string) string {
 	if n == 1 {
 		what = strings.Replace(what, "arguments", "argument", 1)
 	}
-	return itoa(n) + " " + what
+	return strconv.Itoa(n) + " " + what
 }
 
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
-}
-
-// suggestFunc offers the closest known function name.
-func suggestFunc(name string) string {
-	best, bestD := "", 3
+// suggestName offers the closest known name, trying the kind that fits
+// where the name stands first (statements in a rule, functions in an
+// expression).
+func suggestName(name string, statementFirst bool) string {
+	fs, ss := make([]string, 0, len(funcs)), make([]string, 0, len(statements))
 	for k := range funcs {
-		if d := editDistance(name, k); d < bestD {
-			best, bestD = k, d
-		}
+		fs = append(fs, k)
 	}
 	for k := range statements {
-		if d := editDistance(name, k); d < bestD {
-			best, bestD = k, d
-		}
+		ss = append(ss, k)
 	}
-	if best == "" {
-		return ""
+	sort.Strings(fs)
+	sort.Strings(ss)
+	if statementFirst {
+		return pipes.Suggest(name, append(ss, fs...))
 	}
-	return " (did you mean " + `"` + best + `"?)`
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return pipes.Suggest(name, append(fs, ss...))
 }
 
 // Actions compiles "transforms": a single statement or a list of them.
@@ -242,7 +200,7 @@ func (cp *Compiler) Statement(n *pipes.Node) Action {
 		if _, isFunc := funcs[name]; isFunc {
 			cp.Errorf(n.Items[0], "%q is a value function, not a transform; a rule is a list of transforms such as [\"add\", PROPERTY, VALUE]", name)
 		} else {
-			cp.Errorf(n.Items[0], "unknown DTL function %q%s", name, suggestFunc(name))
+			cp.Errorf(n.Items[0], "unknown DTL function %q%s", name, suggestName(name, true))
 		}
 		return nil
 	}

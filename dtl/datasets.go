@@ -12,6 +12,9 @@ type Datasets interface {
 	// at path equals one of keys, ordered by _id, with no duplicates. It
 	// is served by an index on (dataset, path), never by a scan.
 	Join(ctx context.Context, dataset string, path []string, keys []Value) ([]*Dict, error)
+	// Version returns the version at offset in dataset (latest or not), or
+	// nil when there is none.
+	Version(ctx context.Context, dataset string, offset uint64) (*Dict, error)
 }
 
 // JoinKey is an index hops need: entities of Dataset by the value at Path.

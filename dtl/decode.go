@@ -21,19 +21,34 @@ const maxNesting = 1000
 
 var errSyntax = errors.New("invalid JSON")
 
+// plainByte marks the bytes a JSON string may hold as they are: not a
+// quote, not a backslash, not a control character. Strings are scanned by
+// skipping runs of these.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // DecodeEntity decodes a JSON object into a Dict whose members stay raw
 // until read. The input must be valid JSON (entities are checked where they
 // enter sluice); malformed members decode as null when read. The dict
 // refers to b (keys and raw members are not copied), so b must not change
 // while the dict or anything taken from it is in use.
 func DecodeEntity(b []byte) (*Dict, error) {
+	return decodeEntityInto(&Dict{members: make([]member, 0, 16)}, b)
+}
+
+// decodeEntityInto is DecodeEntity into an empty dict whose memory is
+// reused.
+func decodeEntityInto(dict *Dict, b []byte) (*Dict, error) {
 	d := &decoder{b: b, borrow: true}
 	d.ws()
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
 		return nil, fmt.Errorf("an entity must be a JSON object")
 	}
 	d.i++
-	dict := &Dict{members: make([]member, 0, 16)}
 	d.ws()
 	if d.peek() == '}' {
 		d.i++
@@ -98,7 +113,42 @@ func DecodeJSON(b []byte) (Value, error) {
 	return v, nil
 }
 
-func decodeValue(b []byte) (Value, error) { return DecodeJSON(b) }
+// decodeRaw decodes a raw member. The common scalars — plain strings and
+// small integers — take a short path; everything else goes through the
+// full decoder.
+func decodeRaw(b []byte) (Value, error) {
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && b[1] != '~' && skipPlain(b, 1) == n-1 {
+		return string(b[1 : n-1]), nil
+	}
+	if n := len(b); n > 0 && n < 19 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9') {
+		if v, ok := smallInt(b); ok {
+			return v, nil
+		}
+	}
+	return DecodeJSON(b)
+}
+
+// smallInt parses an integer literal that fits int64 comfortably.
+func smallInt(b []byte) (int64, bool) {
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || (b[0] == '0' && len(b) > 1) {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
 
 type decoder struct {
 	b      []byte
@@ -114,14 +164,20 @@ func (d *decoder) peek() byte {
 }
 
 func (d *decoder) ws() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
+	b, i := d.b, d.i
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
 	}
+	d.i = i
+}
+
+// skipPlain returns the index of the first byte at or after i that is not
+// a plain string byte (kept in locals so the loop stays in registers).
+func skipPlain(b []byte, i int) int {
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	return i
 }
 
 func (d *decoder) value(depth int) (Value, error) {
@@ -260,6 +316,10 @@ func (d *decoder) str() (string, error) {
 	d.i++
 	start := d.i
 	for d.i < len(d.b) {
+		d.i = skipPlain(d.b, d.i)
+		if d.i >= len(d.b) {
+			break
+		}
 		c := d.b[d.i]
 		if c == '"' {
 			var s string
@@ -365,6 +425,10 @@ func (d *decoder) skip(depth int) error {
 	case c == '"':
 		d.i++
 		for d.i < len(d.b) {
+			d.i = skipPlain(d.b, d.i)
+			if d.i >= len(d.b) {
+				break
+			}
 			switch c := d.b[d.i]; {
 			case c == '\\':
 				if d.i+1 >= len(d.b) {

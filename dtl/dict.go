@@ -85,7 +85,7 @@ func (d *Dict) Get(k string) (Value, bool) {
 func (d *Dict) At(i int) Value {
 	m := &d.members[i]
 	if m.raw != nil {
-		v, err := decodeValue(m.raw)
+		v, err := decodeRaw(m.raw)
 		if err != nil {
 			v = nil // raw members come from validated input; keep going
 		}
@@ -122,10 +122,15 @@ func (d *Dict) reindex() {
 	}
 }
 
-// copyMember copies member i of src to d without decoding it.
-func (d *Dict) copyMember(src *Dict, i int) {
+// CopyFrom copies member i of src to d without decoding it (a raw member
+// stays raw), replacing a member with the same key.
+func (d *Dict) CopyFrom(src *Dict, i int) { d.CopyFromAs(src, i, src.members[i].key) }
+
+// CopyFromAs is CopyFrom under another key.
+func (d *Dict) CopyFromAs(src *Dict, i int, key string) {
 	m := src.members[i]
-	if j := d.find(m.key); j >= 0 {
+	m.key = key
+	if j := d.find(key); j >= 0 {
 		d.members[j] = m
 		return
 	}

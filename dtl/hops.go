@@ -507,3 +507,91 @@ func init() {
 // (see exampleDatasets in the tests): orders o1 (c1, BILLING), o2 (c1,
 // SHIPPING), o3 (c2, BILLING).
 const hopsExampleData = "@orders"
+
+// applyHopsExpr is ["apply-hops", RULE, HOPS_SPEC...]: the hops' results
+// run through the rule.
+type applyHopsExpr struct {
+	rule string
+	hops *hopsExpr
+}
+
+func (e *applyHopsExpr) Eval(c *Ctx) (Value, error) {
+	v, err := e.hops.Eval(c)
+	if err != nil {
+		return nil, err
+	}
+	return c.apply(e.rule, v)
+}
+
+func compileApplyHops(cp *Compiler, n *pipes.Node, args []*pipes.Node) Expr {
+	if args[0].Kind != pipes.String {
+		cp.Errorf(args[0], "apply-hops: RULE must be a rule name, got %s", args[0].Describe())
+		return constExpr{}
+	}
+	cp.ruleRefs = append(cp.ruleRefs, ruleRef{name: args[0].Str, node: args[0]})
+	return &applyHopsExpr{rule: args[0].Str, hops: compileHops(cp, n, args[1:]).(*hopsExpr)}
+}
+
+// isChanged evaluates FUNCTION on the source entity and on its previous
+// version (read from the source dataset) and reports whether they differ:
+// null when there is no previous version or the source is not a dataset,
+// true when either version is deleted.
+func isChanged(c *Ctx, args []Expr) (Value, error) {
+	opts := c.run.prog.opts
+	cur, ok := c.R.S.(*Dict)
+	if !ok || opts.Datasets == nil || opts.SourceDataset == "" {
+		return nil, nil
+	}
+	off, ok := First(mustGet(cur, "_previous")).(int64)
+	if !ok || off < 0 {
+		return nil, nil
+	}
+	prev, err := opts.Datasets.Version(c.Context(), opts.SourceDataset, uint64(off))
+	if err != nil {
+		return nil, &RuntimeError{Msg: "is-changed: reading the previous version", Err: err}
+	}
+	if prev == nil {
+		return nil, nil
+	}
+	if Truthy(mustGet(cur, "_deleted")) || Truthy(mustGet(prev, "_deleted")) {
+		return true, nil
+	}
+	a, err := c.EvalWith(args[0], cur)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.EvalWith(args[0], prev)
+	if err != nil {
+		return nil, err
+	}
+	return !Equal(a, b), nil
+}
+
+func mustGet(d *Dict, k string) Value {
+	v, _ := d.Get(k)
+	return v
+}
+
+func init() {
+	RegisterFunc(&Func{
+		Name: "apply-hops", Family: "hops", Args: "RULE_ID(string{1}), HOPS_SPEC(dict{>=1})",
+		Doc:     "Runs hops with the specs, then the named rule over each result (apply over hops).",
+		MinArgs: 2, MaxArgs: -1,
+		Examples: []Example{
+			{Expr: `["apply-hops", "order", {"datasets": ["orders o"], "where": ["eq", "_S._id", "o.cust_id"]}]`,
+				Source: `{"_id": "c1"}`, Rules: hopsExampleData, Want: `[{"id": "o1"}, {"id": "o2"}]`},
+		},
+		Special: compileApplyHops,
+	})
+	RegisterFunc(&Func{
+		Name: "is-changed", Family: "hops", Args: "FUNCTION(function-expression{1})",
+		Doc:     "Whether FUNCTION gives a different result on the source entity and on its previous version in the source dataset; null when there is no previous version or the source is not a dataset; true when either version is deleted.",
+		MinArgs: 1, MaxArgs: 1,
+		Examples: []Example{
+			{Expr: `["is-changed", "_.type"]`, Rules: hopsExampleData, Source: `{"_id": "o2", "type": "BILLING", "_previous": 1}`, Want: `true`},
+			{Expr: `["is-changed", "_.cust_id"]`, Rules: hopsExampleData, Source: `{"_id": "o2", "cust_id": "c1", "_previous": 1}`, Want: `false`},
+			{Expr: `["is-changed", "_.type"]`, Rules: hopsExampleData, Source: `{"_id": "o9", "type": "X", "_previous": null}`, Want: `null`},
+		},
+		Lazy: isChanged,
+	})
+}

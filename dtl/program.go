@@ -20,14 +20,22 @@ type Options struct {
 
 	// Datasets serves hops and lookup-entity; nil means rules may not hop.
 	Datasets Datasets
+	// SourceDataset is the dataset the source entities come from, for
+	// is-changed ("" when the source is not a dataset).
+	SourceDataset string
+
+	// TriggerOn, when set, is an expression over the source: entities for
+	// which it is false are not transformed (Result.Untriggered).
+	TriggerOn *pipes.Node
 }
 
 // Program is a compiled set of rules. It is immutable and safe to run
 // from several goroutines at once.
 type Program struct {
-	rules    map[string]*Rule
-	opts     Options
-	joinKeys []JoinKey
+	rules     map[string]*Rule
+	opts      Options
+	joinKeys  []JoinKey
+	triggerOn Expr
 }
 
 // Rule is one named list of statements.
@@ -69,6 +77,9 @@ func Compile(rules *pipes.Node, opts Options) (*Program, error) {
 	}
 	if _, ok := p.rules["default"]; !ok && !cp.errs.HasErrors() {
 		cp.Errorf(rules, "rules need a \"default\" rule; it runs for every source entity")
+	}
+	if opts.TriggerOn != nil {
+		p.triggerOn = cp.Expr(opts.TriggerOn)
 	}
 	for _, ref := range cp.ruleRefs {
 		if _, ok := p.rules[ref.name]; !ok {
@@ -116,18 +127,46 @@ type Result struct {
 	Target   *Dict   // the target; nil when discarded
 	Filtered bool    // a filter dropped the target: sinks should delete it
 	Created  []*Dict // entities emitted by create, in order
+
+	// Untriggered: the trigger_on expression was false, so the rules did
+	// not run; the entity passes on as it was.
+	Untriggered bool
+
+	source *Dict // the decoded source, when RunJSON made it
 }
 
-// Run runs the default rule over one source entity.
-func (p *Program) Run(ctx context.Context, src *Dict) (Result, error) {
+// RunJSON decodes one entity (see DecodeEntity) and runs the default rule
+// over it. With Release, the memory of both the source and the target is
+// reused, which is the fast path for transforms.
+func (p *Program) RunJSON(ctx context.Context, e []byte) (Result, error) {
+	src := sources.Get().(*Dict)
+	if _, err := decodeEntityInto(src, e); err != nil {
+		recycle(&sources, src)
+		return Result{}, err
+	}
+	res, err := p.Run(ctx, src)
+	res.source = src
+	return res, err
+}
+
+// Run runs the default rule over one source entity (unless trigger_on
+// says not to).
+func (p *Program) Run(ctx context.Context, src *Dict) (res Result, err error) {
 	run := runStates.Get().(*runState)
 	defer run.release()
 	run.prog, run.ctx = p, ctx
 	c := &run.root
-	*c = Ctx{S: src, T: NewDict(src.Len() + 4), run: run}
+	*c = Ctx{S: src, T: newTarget(src.Len() + 4), run: run}
 	c.R = c
+	if p.triggerOn != nil {
+		v, err := p.triggerOn.Eval(c)
+		if err != nil || !Truthy(v) {
+			recycle(&targets, c.T)
+			return Result{Untriggered: err == nil}, err
+		}
+	}
 	stop, err := p.runRule(c, p.rules["default"])
-	res := Result{Target: c.T, Created: run.created}
+	res = Result{Target: c.T, Created: run.created}
 	switch stop {
 	case errFiltered:
 		res.Filtered = true
@@ -267,6 +306,41 @@ func (cp *Compiler) nsSteps(steps []string) []string {
 		}
 	}
 	return out
+}
+
+// targets and sources recycle the dicts Release hands back.
+var (
+	targets = sync.Pool{New: func() any { return new(Dict) }}
+	sources = sync.Pool{New: func() any { return &Dict{members: make([]member, 0, 16)} }}
+)
+
+func newTarget(n int) *Dict {
+	d := targets.Get().(*Dict)
+	if cap(d.members) < n {
+		d.members = make([]member, 0, n)
+	}
+	return d
+}
+
+func recycle(pool *sync.Pool, d *Dict) {
+	clear(d.members[:cap(d.members)])
+	d.members, d.idx = d.members[:0], nil
+	pool.Put(d)
+}
+
+// Release hands the memory of the target (and, after RunJSON, of the
+// source) back for reuse. Call it once the entities are encoded; neither
+// they nor values taken from them may be used afterwards. Calling it is
+// optional.
+func (r *Result) Release() {
+	if r.Target != nil {
+		recycle(&targets, r.Target)
+		r.Target = nil
+	}
+	if r.source != nil {
+		recycle(&sources, r.source)
+		r.source = nil
+	}
 }
 
 // Entities lists what the source entity became, in emit order: the target

@@ -36,7 +36,7 @@ func WriteReference(w io.Writer) error {
 				line += fmt.Sprintf(" (with `_S` = `%s`)", ex.Source)
 			}
 			if ex.Rules == hopsExampleData {
-				line += " (with dataset `orders`: o1 c1 BILLING, o2 c1 SHIPPING, o3 c2 BILLING)"
+				line += " (with dataset `orders`: o1 c1 BILLING, o2 c1 SHIPPING, o3 c2 BILLING, at offsets 0–2; rule `order` adds `id` from `_S._id`)"
 			} else if ex.Rules != "" {
 				line += fmt.Sprintf(" (with rules `%s`)", ex.Rules)
 			}

@@ -117,6 +117,14 @@ func (a *copyAction) Exec(c *Ctx) error {
 	if !ok {
 		return nil
 	}
+	// Into an empty target (the usual first statement) members can be
+	// appended without looking for ones to replace: source keys are unique.
+	appendOnly := c.T.Len() == 0
+	if appendOnly && a.all && len(a.exclude.patterns) == 0 {
+		c.T.members = append(c.T.members, src.members...)
+		c.T.reindex()
+		return nil
+	}
 	for i := range src.members {
 		k := src.members[i].key
 		if !a.all && !a.include.match(k) {
@@ -125,7 +133,11 @@ func (a *copyAction) Exec(c *Ctx) error {
 		if len(a.exclude.patterns) > 0 && a.exclude.match(k) {
 			continue
 		}
-		c.T.copyMember(src, i)
+		if appendOnly {
+			c.T.push(src.members[i])
+		} else {
+			c.T.CopyFrom(src, i)
+		}
 	}
 	return nil
 }

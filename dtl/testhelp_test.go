@@ -26,7 +26,12 @@ func evalText(t testing.TB, expr, source, rules string, opts Options) (Value, er
 	var prog *Program
 	if rules == hopsExampleData {
 		opts.Datasets = exampleDatasets(t)
-		prog = &Program{opts: opts}
+		opts.SourceDataset = "orders"
+		p, err := Compile(mustNode(t, "rules", `{"default": [], "order": [["add", "id", "_S._id"]]}`), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog = p
 	} else if rules != "" {
 		p, err := Compile(mustNode(t, "rules", rules), opts)
 		if err != nil {
@@ -146,6 +151,14 @@ func (m memDatasets) Join(_ context.Context, dataset string, path []string, keys
 	}
 	sort.Slice(out, func(i, j int) bool { return entityID(out[i]) < entityID(out[j]) })
 	return out, nil
+}
+
+// Version serves offsets as positions in the dataset's list.
+func (m memDatasets) Version(_ context.Context, dataset string, offset uint64) (*Dict, error) {
+	if offset >= uint64(len(m[dataset])) {
+		return nil, nil
+	}
+	return m[dataset][offset], nil
 }
 
 func exampleDatasets(t testing.TB) memDatasets {

@@ -71,11 +71,17 @@ func New(ctx context.Context, cfg *pipes.Config, st *store.Store, reg *component
 }
 
 func build(pc *pipes.Pipe, st *store.Store, reg *component.Registry, log *slog.Logger) (*Pipe, error) {
-	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID)}
+	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID), Namespaces: pc.Namespaces}
 	p := &Pipe{Config: pc}
 	var err error
 	if p.Source, err = component.Build[component.Source](reg, component.KindSource, pc.Source.Type, pc.Source.Config, env); err != nil {
 		return nil, err
+	}
+	if d, ok := p.Source.(interface{ Dataset() string }); ok {
+		env.SourceDataset = d.Dataset()
+	}
+	if pc.Namespaces.Add {
+		p.Transforms = append(p.Transforms, transforms.AddNamespaces(pc.Namespaces))
 	}
 	for _, tc := range pc.Transforms {
 		t, err := component.Build[component.Transform](reg, component.KindTransform, tc.Type, tc.Config, env)
@@ -83,6 +89,9 @@ func build(pc *pipes.Pipe, st *store.Store, reg *component.Registry, log *slog.L
 			return nil, err
 		}
 		p.Transforms = append(p.Transforms, t)
+	}
+	if pc.Namespaces.Remove {
+		p.Transforms = append(p.Transforms, transforms.RemoveNamespaces())
 	}
 	if p.Sink, err = component.Build[component.Sink](reg, component.KindSink, pc.Sink.Type, pc.Sink.Config, env); err != nil {
 		return nil, err

@@ -81,7 +81,7 @@ func (d *decoder) structure(n *Node, v reflect.Value, depth int) {
 	for _, m := range n.Members {
 		i := slices.IndexFunc(fields, func(f field) bool { return f.name == m.Key })
 		if i < 0 {
-			d.errs.Add(m.Value, "unknown property %q%s", m.Key, suggest(m.Key, fields))
+			d.errs.Add(m.Value, "unknown property %q%s", m.Key, Suggest(m.Key, fieldNames(fields)))
 			continue
 		}
 		f := fields[i]
@@ -158,23 +158,32 @@ func (d *decoder) errorCount() int {
 	return c
 }
 
-// suggest proposes the known name a mistyped key probably meant: same
-// letters ignoring case and '-' vs '_', or within edit distance 2.
-func suggest(key string, fields []field) string {
+// Suggest proposes the known name a mistyped one probably meant: same
+// letters ignoring case and '-' vs '_', or within edit distance 2; ties go
+// to the earliest in names. It returns " (did you mean "x"?)" or "".
+func Suggest(key string, names []string) string {
 	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
 	best, bestDist := "", 3
-	for _, f := range fields {
-		if norm(f.name) == norm(key) {
-			return fmt.Sprintf(" (did you mean %q?)", f.name)
+	for _, name := range names {
+		if norm(name) == norm(key) {
+			return fmt.Sprintf(" (did you mean %q?)", name)
 		}
-		if dist := editDistance(key, f.name, bestDist); dist < bestDist && dist < len(f.name) {
-			best, bestDist = f.name, dist
+		if dist := editDistance(key, name, bestDist); dist < bestDist && dist < len(name) {
+			best, bestDist = name, dist
 		}
 	}
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func fieldNames(fields []field) []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return names
 }
 
 // editDistance is the Levenshtein distance between a and b in runes, or

@@ -209,11 +209,34 @@ func TestSesamKeysWarn(t *testing.T) {
 		got = append(got, w.Msg)
 	}
 	want := []string{
-		"namespaced_identifiers is not applied yet: identifiers are written as they are",
 		`property "checkpoint_interval" is accepted for Sesam compatibility but has no effect in sluice`,
 		`property "max_read_retries" is accepted for Sesam compatibility but has no effect in sluice`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestPipeNamespaces(t *testing.T) {
+	dir := writeConfig(t, map[string]string{
+		"a.json": `{"_id": "a", "type": "pipe", "namespaced_identifiers": true,
+		  "source": {"type": "embedded", "entities": []}}`,
+		"b.json": `{"_id": "b", "type": "pipe", "namespaced_identifiers": true, "namespaces": {"identity": "i", "property": "p"},
+		  "remove_namespaces": true, "source": {"type": "dataset", "dataset": "a"}}`,
+		"c.json": `{"_id": "c", "type": "pipe", "source": {"type": "embedded", "entities": []}}`,
+	})
+	cfg, problems := load(t, dir, nil)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	want := map[string]pipes.Namespaces{
+		"a": {Enabled: true, Identity: "a", Property: "a", Add: true},
+		"b": {Enabled: true, Identity: "i", Property: "p", Remove: true},
+		"c": {Identity: "c", Property: "c"},
+	}
+	for _, p := range cfg.Pipes {
+		if p.Namespaces != want[p.ID] {
+			t.Errorf("pipe %s: namespaces %+v, want %+v", p.ID, p.Namespaces, want[p.ID])
+		}
 	}
 }

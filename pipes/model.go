@@ -59,8 +59,22 @@ type Pipe struct {
 	BatchSize int
 	// DisableSetLastSeen protects the pipe from having its offset reset.
 	DisableSetLastSeen bool
+	Namespaces         Namespaces
 	Metadata           map[string]any
 	Node               *Node
+}
+
+// Namespaces are a pipe's namespaced-identifier settings.
+type Namespaces struct {
+	// Enabled is namespaced_identifiers: DTL's namespace-aware functions
+	// qualify the names they write.
+	Enabled bool
+	// Identity and Property are the namespaces for _id values and for
+	// property names; both default to the pipe's id.
+	Identity, Property string
+	// Add qualifies _id and property names before the first transform;
+	// Remove strips namespaces after the last one.
+	Add, Remove bool
 }
 
 // System is one system's configuration ("type": "system:<Kind>").

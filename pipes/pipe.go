@@ -22,10 +22,10 @@ type pipeDoc struct {
 	BatchSize          *int           `json:"batch_size"`
 	DisableSetLastSeen bool           `json:"disable_set_last_seen"`
 
-	// Namespaces are applied by DTL; until then only false is honoured.
-	NamespacedIdentifiers *bool `json:"namespaced_identifiers"`
-	AddNamespaces         *bool `json:"add_namespaces"`
-	RemoveNamespaces      *bool `json:"remove_namespaces"`
+	NamespacedIdentifiers bool           `json:"namespaced_identifiers"`
+	Namespaces            *namespacesDoc `json:"namespaces"`
+	AddNamespaces         *bool          `json:"add_namespaces"`
+	RemoveNamespaces      *bool          `json:"remove_namespaces"`
 
 	CheckpointInterval     *int  `json:"checkpoint_interval" cfg:"ignored"`
 	EnableBackgroundRescan *bool `json:"enable_background_rescan" cfg:"ignored"`
@@ -33,6 +33,38 @@ type pipeDoc struct {
 	DependencyTracking     any   `json:"dependency_tracking" cfg:"ignored"`
 	Compaction             any   `json:"compaction" cfg:"ignored"`
 	CircuitBreakers        any   `json:"circuit_breakers" cfg:"ignored"`
+}
+
+// namespacesDoc is the pipe's "namespaces" object.
+type namespacesDoc struct {
+	Identity string `json:"identity"`
+	Property string `json:"property"`
+}
+
+// sourcesAddingNamespaces are the source types whose add_namespaces
+// defaults to true when namespaced identifiers are on (Sesam's list,
+// restricted to the sources sluice has).
+var sourcesAddingNamespaces = map[string]bool{"embedded": true}
+
+// namespaces works out the pipe's namespace settings and their defaults.
+func (d *pipeDoc) namespaces(sourceType string) Namespaces {
+	ns := Namespaces{Enabled: d.NamespacedIdentifiers, Identity: d.ID, Property: d.ID}
+	if d.Namespaces != nil {
+		if d.Namespaces.Identity != "" {
+			ns.Identity = d.Namespaces.Identity
+		}
+		if d.Namespaces.Property != "" {
+			ns.Property = d.Namespaces.Property
+		}
+	}
+	ns.Add = ns.Enabled && sourcesAddingNamespaces[sourceType]
+	if d.AddNamespaces != nil {
+		ns.Add = *d.AddNamespaces
+	}
+	if d.RemoveNamespaces != nil {
+		ns.Remove = *d.RemoveNamespaces
+	}
+	return ns
 }
 
 // Validate checks what the decoder cannot.
@@ -57,16 +89,12 @@ func (l *loader) pipe(n *Node) *Pipe {
 	if doc.BatchSize != nil {
 		p.BatchSize = *doc.BatchSize
 	}
-	for _, key := range []string{"namespaced_identifiers", "add_namespaces", "remove_namespaces"} {
-		if v := n.Get(key); v != nil && v.Kind == Bool && v.Bool {
-			l.errs.Warn(v, "%s is not applied yet: identifiers are written as they are", key)
-		}
-	}
 	if doc.Source != nil {
 		var sok bool
 		p.Source, sok = l.component("source", doc.Source, p.ID)
 		ok = ok && sok
 	}
+	p.Namespaces = doc.namespaces(p.Source.Type)
 	if doc.Transform != nil {
 		items := []*Node{doc.Transform}
 		if doc.Transform.Kind == Array {

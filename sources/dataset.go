@@ -56,6 +56,10 @@ type datasetSource struct {
 
 func (s *datasetSource) SupportsSince() bool { return true }
 
+// Dataset names the dataset read, so DTL's is-changed can find the
+// previous version of a source entity.
+func (s *datasetSource) Dataset() string { return s.cfg.Dataset }
+
 // Populated follows the source dataset's own flag.
 func (s *datasetSource) Populated() bool {
 	info, ok := s.store.Dataset(s.cfg.Dataset)

@@ -173,46 +173,15 @@ func (s *Store) Join(name string, path []string, keys []string) ([][]byte, error
 		sort.Strings(ids)
 		ids = slices.Compact(ids)
 		for _, id := range ids {
-			e, ok, err := latest(txn, d.num, id)
+			v, ok, err := latestVersion(txn, d.num, id)
 			if err != nil {
 				return err
 			}
-			if ok {
-				out = append(out, e)
+			if ok && v[0]&flagDeleted == 0 {
+				out = append(out, v[1:])
 			}
 		}
 		return nil
 	})
 	return out, err
-}
-
-// latest reads the latest, non-deleted version of id inside txn.
-func latest(txn *badger.Txn, num uint32, id string) ([]byte, bool, error) {
-	item, err := txn.Get(indexKey(num, id))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	var ie indexEntry
-	if err := item.Value(func(b []byte) error {
-		var err error
-		ie, err = decodeIndexEntry(b)
-		return err
-	}); err != nil {
-		return nil, false, err
-	}
-	if ie.deleted() {
-		return nil, false, nil
-	}
-	item, err = txn.Get(versionKey(num, subLatest, ie.offset))
-	if err != nil {
-		return nil, false, err
-	}
-	v, err := item.ValueCopy(nil)
-	if err != nil || len(v) == 0 {
-		return nil, false, err
-	}
-	return v[1:], true, nil
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 
@@ -100,26 +99,63 @@ func (s *Store) Get(name, id string) (e []byte, ok bool, err error) {
 		return nil, false, err
 	}
 	err = s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(indexKey(d.num, id))
-		if errors.Is(err, badger.ErrKeyNotFound) {
+		v, found, err := latestVersion(txn, d.num, id)
+		if found {
+			e, ok = v[1:], true
+		}
+		return err
+	})
+	return e, ok, err
+}
+
+// latestVersion reads the stored value (flag byte, then JSON) of the
+// latest version of id inside txn; the bytes are a copy.
+func latestVersion(txn *badger.Txn, num uint32, id string) ([]byte, bool, error) {
+	item, err := txn.Get(indexKey(num, id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var ie indexEntry
+	if err := item.Value(func(b []byte) error { ie, err = decodeIndexEntry(b); return err }); err != nil {
+		return nil, false, err
+	}
+	item, err = txn.Get(versionKey(num, subLatest, ie.offset))
+	if err != nil {
+		return nil, false, fmt.Errorf("entity %q: latest version %d: %w", id, ie.offset, err)
+	}
+	v, err := item.ValueCopy(nil)
+	if err != nil || len(v) == 0 {
+		return nil, false, err
+	}
+	return v, true, nil
+}
+
+// Version returns the version at offset, whether it is still the latest
+// or has been replaced; ok is false when there is none.
+func (s *Store) Version(name string, offset uint64) (e []byte, ok bool, err error) {
+	d, err := s.lookup(name, false)
+	if err != nil {
+		return nil, false, err
+	}
+	err = s.db.View(func(txn *badger.Txn) error {
+		for _, sub := range []byte{subLatest, subHistory} {
+			item, err := txn.Get(versionKey(d.num, sub, offset))
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			v, err := item.ValueCopy(nil)
+			if err != nil || len(v) == 0 {
+				return err
+			}
+			e, ok = v[1:], true
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		var ie indexEntry
-		if err := item.Value(func(b []byte) error { ie, err = decodeIndexEntry(b); return err }); err != nil {
-			return err
-		}
-		item, err = txn.Get(versionKey(d.num, subLatest, ie.offset))
-		if err != nil {
-			return fmt.Errorf("entity %q: latest version %d: %w", id, ie.offset, err)
-		}
-		v, err := item.ValueCopy(nil)
-		if err != nil {
-			return err
-		}
-		e, ok = bytes.Clone(v[1:]), true
 		return nil
 	})
 	return e, ok, err

@@ -53,3 +53,14 @@ func (s *storeDatasets) Join(_ context.Context, dataset string, path []string, k
 	}
 	return out, nil
 }
+
+func (s *storeDatasets) Version(_ context.Context, dataset string, offset uint64) (*dtl.Dict, error) {
+	e, ok, err := s.st.Version(dataset, offset)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !ok) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return dtl.DecodeEntity(e)
+}

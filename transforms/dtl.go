@@ -20,14 +20,32 @@ type Rules struct {
 // DecodeNode keeps the node and compiles it to check it.
 func (r *Rules) DecodeNode(n *pipes.Node) pipes.Errors {
 	r.Node = n
-	if _, err := dtl.Compile(n, dtl.Options{}); err != nil {
-		var es pipes.Errors
-		if errors.As(err, &es) {
-			return es
-		}
-		return pipes.Errors{pipes.Errorf(n, "%v", err)}
+	return compileErrors(n, func() error { _, err := dtl.Compile(n, dtl.Options{}); return err })
+}
+
+// Expression holds a DTL expression as written, compiled once when the
+// config is decoded to check it.
+type Expression struct {
+	Node *pipes.Node
+}
+
+// DecodeNode keeps the node and compiles it to check it.
+func (x *Expression) DecodeNode(n *pipes.Node) pipes.Errors {
+	x.Node = n
+	return compileErrors(n, func() error { _, err := dtl.CompileExpr(n, dtl.Options{}); return err })
+}
+
+// compileErrors turns a compile error into config errors with positions.
+func compileErrors(n *pipes.Node, compile func() error) pipes.Errors {
+	err := compile()
+	if err == nil {
+		return nil
 	}
-	return nil
+	var es pipes.Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	return pipes.Errors{pipes.Errorf(n, "%v", err)}
 }
 
 // DTLConfig is the config of the "dtl" transform.
@@ -35,7 +53,7 @@ type DTLConfig struct {
 	Rules Rules `json:"rules" cfg:"required"`
 	// TriggerOn, when set, runs the rules only for entities where the
 	// expression is true; others pass through unchanged.
-	TriggerOn *pipes.Node `json:"trigger_on"`
+	TriggerOn Expression `json:"trigger_on"`
 	// IDRequired makes an output entity without a string _id an error.
 	IDRequired bool `json:"id_required"`
 }
@@ -48,7 +66,14 @@ var dtlSpec = component.Typed(component.KindTransform, "dtl",
 	"Maps each entity through DTL rules: the \"default\" rule runs per entity; others through apply.",
 	func() *DTLConfig { return &DTLConfig{IDRequired: true} },
 	func(c *DTLConfig, env component.Env) (component.Transform, error) {
-		opts := dtl.Options{}
+		ns := env.Namespaces
+		opts := dtl.Options{
+			TriggerOn:             c.TriggerOn.Node,
+			NamespacedIdentifiers: ns.Enabled,
+			IdentityNamespace:     ns.Identity,
+			PropertyNamespace:     ns.Property,
+			SourceDataset:         env.SourceDataset,
+		}
 		if env.Store != nil {
 			opts.Datasets = &storeDatasets{st: env.Store}
 		}
@@ -67,20 +92,12 @@ var dtlSpec = component.Typed(component.KindTransform, "dtl",
 			}
 		}
 		t := &dtlTransform{pipe: env.PipeID, prog: prog, idRequired: c.IDRequired}
-		if c.TriggerOn != nil {
-			e, err := prog.CompileExpr(c.TriggerOn)
-			if err != nil {
-				return nil, err
-			}
-			t.triggerOn = e
-		}
 		return t, nil
 	})
 
 type dtlTransform struct {
 	pipe       string
 	prog       *dtl.Program
-	triggerOn  dtl.Expr
 	idRequired bool
 }
 
@@ -88,36 +105,23 @@ func (t *dtlTransform) Transform(ctx context.Context, in []entity.Entity) ([]ent
 	out := make([]entity.Entity, 0, len(in))
 	var buf []byte
 	for _, e := range in {
-		src, err := dtl.DecodeEntity(e)
+		res, err := t.prog.RunJSON(ctx, e)
 		if err != nil {
 			return nil, t.fail(e, err)
 		}
-		if t.triggerOn != nil {
-			v, err := t.prog.Eval(ctx, t.triggerOn, src)
-			if err != nil {
-				return nil, t.fail(e, err)
-			}
-			if !dtl.Truthy(v) {
-				out = append(out, e)
-				continue
-			}
-		}
-		res, err := t.prog.Run(ctx, src)
-		if err != nil {
-			return nil, t.fail(e, err)
+		if res.Untriggered {
+			out = append(out, e)
+			continue
 		}
 		for _, d := range res.Entities() {
-			if t.idRequired {
-				if id, _ := d.Get("_id"); id == nil {
-					return nil, t.fail(e, ErrNoID)
-				} else if _, ok := id.(string); !ok {
-					return nil, t.fail(e, ErrNoID)
-				}
+			if id, _ := d.Get("_id"); t.idRequired && !isString(id) {
+				return nil, t.fail(e, ErrNoID)
 			}
 			start := len(buf)
 			buf = dtl.AppendJSON(buf, d)
 			out = append(out, entity.Entity(buf[start:len(buf):len(buf)]))
 		}
+		res.Release()
 	}
 	return out, nil
 }
@@ -131,4 +135,9 @@ func (t *dtlTransform) fail(e entity.Entity, err error) error {
 		return re
 	}
 	return &dtl.RuntimeError{Pipe: t.pipe, Rule: "default", EntityID: id, Err: err}
+}
+
+func isString(v dtl.Value) bool {
+	_, ok := v.(string)
+	return ok
 }
