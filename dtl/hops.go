@@ -1,6 +1,7 @@
 package dtl
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -19,6 +20,7 @@ type hopSpec struct {
 	filters     []Expr // conditions not used to reach an alias
 	returnNames []string
 	returnExpr  Expr
+	returnPath  bool // return is a path string: list results flatten, as paths do
 	recurse     bool
 	excludeRoot bool
 	maxDepth    int // 0: until exhausted
@@ -30,6 +32,7 @@ type hopStep struct {
 	alias, dataset string
 	path           []string
 	key            Expr
+	subset         *Subset // from "subsets": candidates outside it are skipped
 }
 
 // joinEq is an eq between two sides of a join: true when they share a
@@ -242,6 +245,7 @@ func (cp *Compiler) hopSpec(n *pipes.Node, last bool) *hopSpec {
 			}
 		} else {
 			spec.returnExpr = cp.Expr(r)
+			spec.returnPath = r.Kind == pipes.String
 		}
 	} else {
 		spec.returnNames = []string{defs[len(defs)-1].name}
@@ -250,7 +254,18 @@ func (cp *Compiler) hopSpec(n *pipes.Node, last bool) *hopSpec {
 		switch m.Key {
 		case "datasets", "where", "recurse", "exclude_root", "max_depth", "return", "track-dependencies", "trace":
 		case "subsets", "prefilters":
-			cp.Errorf(m.Value, "hops %q is not supported yet", m.Key)
+			if m.Value.Kind != pipes.Object {
+				cp.Errorf(m.Value, "%q must be an object of alias: [\"eq\", EXPRESSION, VALUE]", m.Key)
+				continue
+			}
+			for _, sm := range m.Value.Members {
+				i := slices.IndexFunc(spec.steps, func(st hopStep) bool { return st.alias == sm.Key })
+				if i < 0 {
+					cp.Errorf(sm.Value, "%q names %q, which is not an alias of this HOPS_SPEC", m.Key, sm.Key)
+					continue
+				}
+				spec.steps[i].subset = cp.subset(sm.Value)
+			}
 		default:
 			cp.Errorf(m.Value, "unknown HOPS_SPEC key %q", m.Key)
 		}
@@ -385,6 +400,15 @@ func (s *hopSpec) once(c *Ctx, ds Datasets, input Value) (List, error) {
 			return err
 		}
 		for _, e := range cands {
+			if st.subset != nil {
+				in, err := st.subset.matches(rc, e)
+				if err != nil {
+					return err
+				}
+				if !in {
+					continue
+				}
+			}
 			if err := bind(i+1, rc.WithAlias(st.alias, e)); err != nil {
 				return err
 			}
@@ -402,7 +426,11 @@ func (s *hopSpec) once(c *Ctx, ds Datasets, input Value) (List, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, AsList(v)...)
+			if s.returnPath {
+				out = append(out, AsList(v)...)
+			} else {
+				out = append(out, v)
+			}
 			continue
 		}
 		for _, name := range s.returnNames {
@@ -473,6 +501,10 @@ func init() {
 		Examples: []Example{
 			{Expr: `["hops", {"datasets": ["orders o"], "where": [["eq", "_S._id", "o.cust_id"], ["eq", "o.type", "BILLING"]], "return": "o._id"}]`,
 				Source: `{"_id": "c1"}`, Rules: hopsExampleData, Want: `["o1"]`},
+			{Expr: `["hops", {"datasets": ["orders o"], "where": ["eq", "_S._id", "o.cust_id"], "subsets": {"o": ["eq", "_S.type", "SHIPPING"]}}]`,
+				Source: `{"_id": "c1"}`, Rules: hopsExampleData, Want: `[{"_id": "o2", "cust_id": "c1", "type": "SHIPPING"}]`},
+			{Expr: `["hops", {"datasets": ["orders o"], "where": [["eq", "_S.customers", "o.cust_id"]], "return": ["list", "o._id", "o.type"]}]`,
+				Source: `{"customers": ["c2", "c1", null]}`, Rules: hopsExampleData, Want: `[["o1", "BILLING"], ["o2", "SHIPPING"], ["o3", "BILLING"]]`},
 		},
 		Special: compileHops,
 	})

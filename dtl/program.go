@@ -24,18 +24,22 @@ type Options struct {
 	// is-changed ("" when the source is not a dataset).
 	SourceDataset string
 
-	// TriggerOn, when set, is an expression over the source: entities for
-	// which it is false are not transformed (Result.Untriggered).
-	TriggerOn *pipes.Node
+	// TriggerOn, when set, selects the entities to transform; the others
+	// are not transformed (Result.Untriggered).
+	TriggerOn *Trigger
+
+	// IDRequired makes a target, or an entity given to create or
+	// create-child, without a string _id an error; without it such
+	// entities are left out.
+	IDRequired bool
 }
 
 // Program is a compiled set of rules. It is immutable and safe to run
 // from several goroutines at once.
 type Program struct {
-	rules     map[string]*Rule
-	opts      Options
-	joinKeys  []JoinKey
-	triggerOn Expr
+	rules    map[string]*Rule
+	opts     Options
+	joinKeys []JoinKey
 }
 
 // Rule is one named list of statements.
@@ -77,9 +81,6 @@ func Compile(rules *pipes.Node, opts Options) (*Program, error) {
 	}
 	if _, ok := p.rules["default"]; !ok && !cp.errs.HasErrors() {
 		cp.Errorf(rules, "rules need a \"default\" rule; it runs for every source entity")
-	}
-	if opts.TriggerOn != nil {
-		p.triggerOn = cp.Expr(opts.TriggerOn)
 	}
 	for _, ref := range cp.ruleRefs {
 		if _, ok := p.rules[ref.name]; !ok {
@@ -152,19 +153,15 @@ func (p *Program) RunJSON(ctx context.Context, e []byte) (Result, error) {
 // Run runs the default rule over one source entity (unless trigger_on
 // says not to).
 func (p *Program) Run(ctx context.Context, src *Dict) (res Result, err error) {
+	if p.opts.TriggerOn != nil && !p.opts.TriggerOn.Matches(src) {
+		return Result{Untriggered: true}, nil
+	}
 	run := runStates.Get().(*runState)
 	defer run.release()
 	run.prog, run.ctx = p, ctx
 	c := &run.root
 	*c = Ctx{S: src, T: newTarget(src.Len() + 4), run: run}
 	c.R = c
-	if p.triggerOn != nil {
-		v, err := p.triggerOn.Eval(c)
-		if err != nil || !Truthy(v) {
-			recycle(&targets, c.T)
-			return Result{Untriggered: err == nil}, err
-		}
-	}
 	stop, err := p.runRule(c, p.rules["default"])
 	res = Result{Target: c.T, Created: run.created}
 	switch stop {
@@ -180,7 +177,20 @@ func (p *Program) Run(ctx context.Context, src *Dict) (res Result, err error) {
 	case errDiscarded:
 		res.Target = nil
 	}
+	if err == nil && p.opts.IDRequired && res.Target != nil && !hasStringID(res.Target) {
+		err = &RuntimeError{Rule: "default", Err: ErrNoID}
+	}
 	return res, err
+}
+
+// ErrNoID is the error for a target without a string _id when IDRequired
+// is set.
+var ErrNoID = errors.New(`the rule produced an entity without a string _id (set "_id", e.g. ["copy", "_id"]; or set "id_required": false)`)
+
+func hasStringID(d *Dict) bool {
+	id, _ := d.Get("_id")
+	_, ok := id.(string)
+	return ok
 }
 
 // runStates recycles the per-entity state (and its argument stack).

@@ -244,11 +244,11 @@ func (a *createAction) Exec(c *Ctx) error {
 	}
 	for _, x := range AsList(v) {
 		d, ok := x.(*Dict)
-		if !ok {
+		if !ok || !hasStringID(d) {
+			if c.run.prog.opts.IDRequired {
+				return Errorf("%s: each value must be an entity with a string _id, got %s", a.name(), EncodeJSON(x))
+			}
 			continue
-		}
-		if id, _ := d.Get("_id"); id == nil {
-			return Errorf("%s: an entity needs a string _id, got %s", map[bool]string{false: "create", true: "create-child"}[a.child], EncodeJSON(d))
 		}
 		if a.child {
 			old, _ := c.T.Get("$children")
@@ -258,6 +258,13 @@ func (a *createAction) Exec(c *Ctx) error {
 		c.run.created = append(c.run.created, d)
 	}
 	return nil
+}
+
+func (a *createAction) name() string {
+	if a.child {
+		return "create-child"
+	}
+	return "create"
 }
 
 func compileCreate(child bool) func(cp *Compiler, n *pipes.Node, args []*pipes.Node) (Action, error) {

@@ -90,6 +90,8 @@ const maxKeyLen = 512
 func stringKey(s string) string {
 	var k string
 	switch {
+	case strings.HasPrefix(s, "~~"):
+		k = "s" + s[1:] // an escaped plain string: key its value
 	case strings.HasPrefix(s, "~t"):
 		if t, err := time.Parse(time.RFC3339Nano, s[2:]); err == nil {
 			k = "t" + t.UTC().Format(time.RFC3339Nano)

@@ -2,6 +2,7 @@ package pipes
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -184,4 +185,21 @@ func quoteChar(b []byte) string {
 		return fmt.Sprintf(`'\x%02x'`, b[0])
 	}
 	return strconv.QuoteRune(r)
+}
+
+// AsErrors turns err into Errors for a NodeDecoder: errors that already
+// carry positions keep them; any other error is placed at n.
+func AsErrors(n *Node, err error) Errors {
+	if err == nil {
+		return nil
+	}
+	var es Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return Errors{e}
+	}
+	return Errors{Errorf(n, "%v", err)}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/dtl"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
@@ -21,10 +22,24 @@ type DatasetConfig struct {
 	Dataset                 string `json:"dataset" cfg:"required"`
 	IncludePreviousVersions bool   `json:"include_previous_versions"`
 	// IncludeReplaced false skips entities with "$replaced": true.
-	IncludeReplaced    bool   `json:"include_replaced"`
-	IfSourceEmpty      string `json:"if_source_empty"`
+	IncludeReplaced bool   `json:"include_replaced"`
+	IfSourceEmpty   string `json:"if_source_empty"`
+	// Subset, ["eq", EXPRESSION, VALUE], reads only the entities in it.
+	Subset             Subset `json:"subset"`
 	SupportsSignalling *bool  `json:"supports_signalling" cfg:"ignored"`
 	Completeness       any    `json:"completeness" cfg:"ignored"`
+}
+
+// Subset holds a compiled subset expression.
+type Subset struct {
+	*dtl.Subset
+}
+
+// DecodeNode compiles the subset, so a bad one names its place.
+func (s *Subset) DecodeNode(n *pipes.Node) pipes.Errors {
+	sub, err := dtl.CompileSubset(n)
+	s.Subset = sub
+	return pipes.AsErrors(n, err)
 }
 
 // Validate checks the dataset name and fixed values.
@@ -92,6 +107,10 @@ func (s *datasetSource) Read(ctx context.Context, req component.ReadRequest, emi
 		if !s.cfg.IncludeReplaced && isReplaced(e) {
 			return nil
 		}
+		e, err := s.inSubset(ctx, e)
+		if err != nil || e == nil {
+			return err
+		}
 		batch = append(batch, bytes.Clone(e))
 		seen++
 		if len(batch) >= req.BatchSize {
@@ -112,4 +131,38 @@ func (s *datasetSource) Read(ctx context.Context, req component.ReadRequest, emi
 
 func isReplaced(e []byte) bool {
 	return gjson.GetBytes(e, "$replaced").Type == gjson.True
+}
+
+// inSubset passes e on when there is no subset or e is in it. A version
+// outside the subset whose previous version was inside it has left the
+// subset: it passes on as a deletion, so readers of the subset see it go.
+// Anything else is left out (nil).
+func (s *datasetSource) inSubset(ctx context.Context, e []byte) ([]byte, error) {
+	if s.cfg.Subset.Subset == nil {
+		return e, nil
+	}
+	in, err := s.matches(ctx, e)
+	if err != nil || in {
+		return e, err
+	}
+	prev := gjson.GetBytes(e, "_previous")
+	if prev.Type != gjson.Number {
+		return nil, nil
+	}
+	old, ok, err := s.store.Version(s.cfg.Dataset, prev.Uint())
+	if err != nil || !ok || entity.Deleted(old) {
+		return nil, err
+	}
+	if was, err := s.matches(ctx, old); err != nil || !was {
+		return nil, err
+	}
+	return entity.WithDeleted(e), nil
+}
+
+func (s *datasetSource) matches(ctx context.Context, e []byte) (bool, error) {
+	d, err := dtl.DecodeEntity(e)
+	if err != nil {
+		return false, err
+	}
+	return s.cfg.Subset.Matches(ctx, d)
 }

@@ -76,9 +76,11 @@ func (s *Store) EnsureJoinIndex(name string, path []string) error {
 	if len(d.meta.JoinIndexes) >= maxJoinIndexes {
 		return fmt.Errorf("dataset %q: too many join indexes", name)
 	}
+	// The index joins the meta only in the last commit: should a large
+	// build commit in parts and crash half-way, the index is not recorded
+	// and the next EnsureJoinIndex starts over.
 	w := &writer{s: s, d: d, meta: d.meta, now: nowMicro()}
-	w.meta.JoinIndexes = append(slices.Clone(d.meta.JoinIndexes), slices.Clone(path))
-	n := len(w.meta.JoinIndexes) - 1
+	n := len(d.meta.JoinIndexes)
 	w.txn = s.db.NewTransaction(true)
 	defer func() { w.txn.Discard() }()
 	// A crash during an earlier build can leave keys of index n behind.
@@ -115,6 +117,7 @@ func (s *Store) EnsureJoinIndex(name string, path []string) error {
 	if err != nil {
 		return fmt.Errorf("dataset %q: building join index on %v: %w", name, path, err)
 	}
+	w.meta.JoinIndexes = append(slices.Clone(d.meta.JoinIndexes), slices.Clone(path))
 	return w.commit()
 }
 

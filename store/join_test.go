@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"github.com/dgraph-io/badger/v4"
 	"strings"
 	"testing"
 
@@ -409,4 +410,25 @@ func TestJoinLongValue(t *testing.T) {
 		t.Fatalf("writing an entity with a 70000-byte indexed value: %s", msg)
 	}
 	expect(t, "long", joined(t, s, "d", []string{"k"}, fmt.Sprintf("%q", long)), "a")
+}
+
+// TestJoinIndexBuildStartsOverAfterCrash leaves keys of an index that a
+// crashed build wrote but never recorded; the next build must not trust them.
+func TestJoinIndexBuildStartsOverAfterCrash(t *testing.T) {
+	s, _ := openTemp(t)
+	mustWrite(t, s, "orders", WriteOptions{}, `{"_id":"o1","cust_id":"c1"}`)
+	d, err := s.lookup("orders", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := append(joinKeyPrefix(d.num, 0, jk(t, `"c9"`)), "o1"...)
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(stale, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := s.Dataset("orders"); len(info.JoinIndexes) != 0 {
+		t.Fatalf("index recorded before any build: %v", info.JoinIndexes)
+	}
+	ensure(t, s, "orders", "cust_id")
+	expect(t, "c9 (stale)", joined(t, s, "orders", custID, `"c9"`), "")
+	expect(t, "c1", joined(t, s, "orders", custID, `"c1"`), "o1")
 }

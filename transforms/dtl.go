@@ -20,47 +20,31 @@ type Rules struct {
 // DecodeNode keeps the node and compiles it to check it.
 func (r *Rules) DecodeNode(n *pipes.Node) pipes.Errors {
 	r.Node = n
-	return compileErrors(n, func() error { _, err := dtl.Compile(n, dtl.Options{}); return err })
+	_, err := dtl.Compile(n, dtl.Options{})
+	return pipes.AsErrors(n, err)
 }
 
-// Expression holds a DTL expression as written, compiled once when the
-// config is decoded to check it.
-type Expression struct {
-	Node *pipes.Node
+// Trigger holds a decoded trigger_on object.
+type Trigger struct {
+	*dtl.Trigger
 }
 
-// DecodeNode keeps the node and compiles it to check it.
-func (x *Expression) DecodeNode(n *pipes.Node) pipes.Errors {
-	x.Node = n
-	return compileErrors(n, func() error { _, err := dtl.CompileExpr(n, dtl.Options{}); return err })
-}
-
-// compileErrors turns a compile error into config errors with positions.
-func compileErrors(n *pipes.Node, compile func() error) pipes.Errors {
-	err := compile()
-	if err == nil {
-		return nil
-	}
-	var es pipes.Errors
-	if errors.As(err, &es) {
-		return es
-	}
-	return pipes.Errors{pipes.Errorf(n, "%v", err)}
+// DecodeNode decodes {"key": PATH, "value": VALUE}.
+func (t *Trigger) DecodeNode(n *pipes.Node) pipes.Errors {
+	tr, err := dtl.DecodeTrigger(n)
+	t.Trigger = tr
+	return pipes.AsErrors(n, err)
 }
 
 // DTLConfig is the config of the "dtl" transform.
 type DTLConfig struct {
 	Rules Rules `json:"rules" cfg:"required"`
-	// TriggerOn, when set, runs the rules only for entities where the
-	// expression is true; others pass through unchanged.
-	TriggerOn Expression `json:"trigger_on"`
+	// TriggerOn, when set, runs the rules only for entities whose value at
+	// key matches value; others pass through unchanged.
+	TriggerOn Trigger `json:"trigger_on"`
 	// IDRequired makes an output entity without a string _id an error.
 	IDRequired bool `json:"id_required"`
 }
-
-// ErrNoID is returned for an output entity without an _id when
-// id_required is on.
-var ErrNoID = errors.New("the rule produced an entity without a string _id (set \"_id\", e.g. [\"copy\", \"_id\"]; or set \"id_required\": false)")
 
 var dtlSpec = component.Typed(component.KindTransform, "dtl",
 	"Maps each entity through DTL rules: the \"default\" rule runs per entity; others through apply.",
@@ -68,7 +52,8 @@ var dtlSpec = component.Typed(component.KindTransform, "dtl",
 	func(c *DTLConfig, env component.Env) (component.Transform, error) {
 		ns := env.Namespaces
 		opts := dtl.Options{
-			TriggerOn:             c.TriggerOn.Node,
+			TriggerOn:             c.TriggerOn.Trigger,
+			IDRequired:            c.IDRequired,
 			NamespacedIdentifiers: ns.Enabled,
 			IdentityNamespace:     ns.Identity,
 			PropertyNamespace:     ns.Property,
@@ -114,8 +99,8 @@ func (t *dtlTransform) Transform(ctx context.Context, in []entity.Entity) ([]ent
 			continue
 		}
 		for _, d := range res.Entities() {
-			if id, _ := d.Get("_id"); t.idRequired && !isString(id) {
-				return nil, t.fail(e, ErrNoID)
+			if id, _ := d.Get("_id"); !isString(id) {
+				continue // without id_required, entities without an _id are left out
 			}
 			start := len(buf)
 			buf = dtl.AppendJSON(buf, d)

@@ -17,7 +17,6 @@ import (
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
-	"github.com/sluice-sync/sluice/transforms"
 )
 
 // build loads a pipe with the given id and transforms (a JSON object or
@@ -234,7 +233,7 @@ func TestDTLCreate(t *testing.T) {
 func TestDTLIDRequired(t *testing.T) {
 	tr := mustBuild(t, nil, `{"type": "dtl", "rules": {"default": [["add", "x", "_S.x"]]}}`)
 	_, err := run(t, tr, `{"_id": "ok", "x": 1}`)
-	if !errors.Is(err, transforms.ErrNoID) {
+	if !errors.Is(err, dtl.ErrNoID) {
 		t.Fatalf("err = %v, want ErrNoID", err)
 	}
 	var re *dtl.RuntimeError
@@ -249,7 +248,7 @@ func TestDTLIDRequired(t *testing.T) {
 
 	// A non-string _id is no _id either.
 	tr = mustBuild(t, nil, `{"type": "dtl", "rules": {"default": [["add", "_id", 7]]}}`)
-	if _, err := run(t, tr, `{"_id": "a"}`); !errors.Is(err, transforms.ErrNoID) {
+	if _, err := run(t, tr, `{"_id": "a"}`); !errors.Is(err, dtl.ErrNoID) {
 		t.Fatalf("numeric _id: err = %v", err)
 	}
 	// A created entity without _id fails as well.
@@ -258,9 +257,13 @@ func TestDTLIDRequired(t *testing.T) {
 		t.Fatal("created entity without _id: no error")
 	}
 
-	// With id_required off the entity passes as it is.
-	tr = mustBuild(t, nil, `{"type": "dtl", "id_required": false, "rules": {"default": [["add", "x", "_S.x"]]}}`)
-	mustRun(t, tr, []string{`{"x": 1}`}, `{"_id": "ok", "x": 1}`)
+	// With id_required off, entities without an _id are left out (the
+	// reference: "the values will be ignored"), and so are created ones.
+	tr = mustBuild(t, nil, `{"type": "dtl", "id_required": false, "rules": {"default": [
+	  ["add", "x", "_S.x"], ["if", ["eq", "_S.x", 2], ["add", "_id", "_S._id"]],
+	  ["create", ["list", 5, ["dict", "x", 1], ["dict", "_id", "c"]]]]}}`)
+	mustRun(t, tr, []string{`{"_id": "c"}`, `{"_id": "two", "x": 2}`, `{"_id": "c"}`},
+		`{"_id": "ok", "x": 1}`, `{"_id": "two", "x": 2}`)
 }
 
 func TestDTLRuntimeErrorNamesPipeRuleEntity(t *testing.T) {
@@ -287,7 +290,7 @@ func TestDTLRuntimeErrorNamesPipeRuleEntity(t *testing.T) {
 
 func TestDTLTriggerOn(t *testing.T) {
 	tr := mustBuild(t, nil, `{"type": "dtl",
-	  "trigger_on": ["eq", "_S.type", "person"],
+	  "trigger_on": {"key": "type", "value": "pers*"},
 	  "rules": {"default": [["copy", "_id"], ["add", "seen", true]]}}`)
 	untouched := `{ "_id" : "x",  "type":"thing", "_updated": 4, "$odd": [1, 2.50] }`
 	out := mustRun(t, tr, []string{
@@ -298,9 +301,15 @@ func TestDTLTriggerOn(t *testing.T) {
 	if string(out[1]) != untouched {
 		t.Fatalf("untriggered entity changed:\n got  %s\n want %s", out[1], untouched)
 	}
-	// trigger_on is an expression of the transform: bad ones fail the build.
-	if _, err := build(t, nil, "p", `{"type": "dtl", "trigger_on": ["no-such-fn"], "rules": {"default": []}}`); err == nil {
-		t.Fatal("bad trigger_on accepted")
+	// Without "key", the key is _trigger; a value without * must be equal.
+	tr = mustBuild(t, nil, `{"type": "dtl", "trigger_on": {"value": 3}, "rules": {"default": [["copy", "_id"]]}}`)
+	mustRun(t, tr, []string{`{"_id": "a"}`, `{"_id": "b", "_trigger": 4}`},
+		`{"_id": "a", "_trigger": 3.0}`, `{"_id": "b", "_trigger": 4}`)
+	// trigger_on is {"key", "value"}: anything else fails the load.
+	for _, bad := range []string{`["eq", "_S.type", "person"]`, `{"key": "type"}`, `{"value": 1, "other": 2}`} {
+		if _, err := build(t, nil, "p", `{"type": "dtl", "trigger_on": `+bad+`, "rules": {"default": []}}`); err == nil {
+			t.Errorf("trigger_on %s accepted", bad)
+		}
 	}
 }
 
