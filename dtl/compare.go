@@ -2,6 +2,7 @@ package dtl
 
 import (
 	"bytes"
+	"cmp"
 	"math"
 	"math/big"
 	"strings"
@@ -61,21 +62,11 @@ func Compare(a, b Value) int {
 				return c
 			}
 		}
-		return cmpInt(len(x), len(y))
+		return cmp.Compare(len(x), len(y))
 	case *Dict:
 		return compareDicts(x, b.(*Dict))
 	}
 	return CompareNumbers(a, b)
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // compareDicts orders dicts by their sorted keys, then values; equal dicts
@@ -92,7 +83,7 @@ func compareDicts(a, b *Dict) int {
 			return c
 		}
 	}
-	return cmpInt(len(ka), len(kb))
+	return cmp.Compare(len(ka), len(kb))
 }
 
 func sortedKeys(d *Dict) []string {
@@ -105,46 +96,29 @@ func sortedKeys(d *Dict) []string {
 	return ks
 }
 
-// CompareNumbers orders two numbers of any numeric type exactly.
+// CompareNumbers orders two numbers of any numeric type exactly. NaN,
+// which only computations produce, sorts before every other number.
 func CompareNumbers(a, b Value) int {
 	if x, ok := a.(int64); ok {
 		if y, ok := b.(int64); ok {
-			return cmpInt64(x, y)
+			return cmp.Compare(x, y)
 		}
 	}
 	if x, ok := a.(float64); ok {
 		if y, ok := b.(float64); ok {
-			switch {
-			case x < y:
-				return -1
-			case x > y:
-				return 1
-			case x == y:
-				return 0
-			}
-			return cmpInt(btoi(math.IsNaN(x)), btoi(math.IsNaN(y)))
+			return cmp.Compare(x, y) // NaN first, as below for other numbers
 		}
 	}
 	da, oka := ToDecimal(a)
 	db, okb := ToDecimal(b)
 	if !oka || !okb {
-		return cmpInt(btoi(oka), btoi(okb))
+		return cmp.Compare(btoi(oka), btoi(okb))
 	}
 	return da.Cmp(db)
 }
 
 func btoi(b bool) int {
 	if b {
-		return 1
-	}
-	return 0
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
 		return 1
 	}
 	return 0

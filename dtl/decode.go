@@ -48,42 +48,84 @@ func decodeEntityInto(dict *Dict, b []byte) (*Dict, error) {
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
 		return nil, fmt.Errorf("an entity must be a JSON object")
 	}
+	err := d.members(func(k string) error {
+		start := d.i
+		if err := d.skip(0); err != nil {
+			return err
+		}
+		if dict.find(k) >= 0 {
+			return fmt.Errorf("duplicate key %q", k)
+		}
+		dict.push(member{key: k, raw: d.b[start:d.i]})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return dict, d.end()
+}
+
+// members reads an object whose '{' is at the cursor, calling each with
+// the cursor on a member's value (after its key and colon); each must
+// move past the value.
+func (d *decoder) members(each func(key string) error) error {
 	d.i++
 	d.ws()
 	if d.peek() == '}' {
 		d.i++
-		return dict, d.end()
+		return nil
 	}
 	for {
 		d.ws()
 		k, err := d.str()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		d.ws()
 		if d.peek() != ':' {
-			return nil, errSyntax
+			return errSyntax
 		}
 		d.i++
 		d.ws()
-		start := d.i
-		if err := d.skip(0); err != nil {
-			return nil, err
+		if err := each(k); err != nil {
+			return err
 		}
-		raw := d.b[start:d.i]
-		if i := dict.find(k); i >= 0 {
-			return nil, fmt.Errorf("duplicate key %q", k)
-		}
-		dict.push(member{key: k, raw: raw})
 		d.ws()
 		switch d.peek() {
 		case ',':
 			d.i++
 		case '}':
 			d.i++
-			return dict, d.end()
+			return nil
 		default:
-			return nil, errSyntax
+			return errSyntax
+		}
+	}
+}
+
+// elements reads an array whose '[' is at the cursor, calling each with
+// the cursor on an element; each must move past it.
+func (d *decoder) elements(each func() error) error {
+	d.i++
+	d.ws()
+	if d.peek() == ']' {
+		d.i++
+		return nil
+	}
+	for {
+		d.ws()
+		if err := each(); err != nil {
+			return err
+		}
+		d.ws()
+		switch d.peek() {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			return nil
+		default:
+			return errSyntax
 		}
 	}
 }
@@ -186,70 +228,27 @@ func (d *decoder) value(depth int) (Value, error) {
 	}
 	switch c := d.peek(); {
 	case c == '{':
-		d.i++
 		dict := NewDict(4)
-		d.ws()
-		if d.peek() == '}' {
-			d.i++
-			return dict, nil
-		}
-		for {
-			d.ws()
-			k, err := d.str()
-			if err != nil {
-				return nil, err
-			}
-			d.ws()
-			if d.peek() != ':' {
-				return nil, errSyntax
-			}
-			d.i++
-			d.ws()
+		err := d.members(func(k string) error {
 			v, err := d.value(depth + 1)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if dict.Has(k) {
-				return nil, fmt.Errorf("duplicate key %q", k)
+				return fmt.Errorf("duplicate key %q", k)
 			}
 			dict.push(member{key: k, val: v})
-			d.ws()
-			switch d.peek() {
-			case ',':
-				d.i++
-			case '}':
-				d.i++
-				return dict, nil
-			default:
-				return nil, errSyntax
-			}
-		}
+			return nil
+		})
+		return dict, err
 	case c == '[':
-		d.i++
 		l := List{}
-		d.ws()
-		if d.peek() == ']' {
-			d.i++
-			return l, nil
-		}
-		for {
-			d.ws()
+		err := d.elements(func() error {
 			v, err := d.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
 			l = append(l, v)
-			d.ws()
-			switch d.peek() {
-			case ',':
-				d.i++
-			case ']':
-				d.i++
-				return l, nil
-			default:
-				return nil, errSyntax
-			}
-		}
+			return err
+		})
+		return l, err
 	case c == '"':
 		s, err := d.str()
 		if err != nil {
@@ -456,63 +455,9 @@ func (d *decoder) skip(depth int) error {
 		}
 		return errSyntax
 	case c == '{':
-		d.i++
-		d.ws()
-		if d.peek() == '}' {
-			d.i++
-			return nil
-		}
-		for {
-			d.ws()
-			if d.peek() != '"' {
-				return errSyntax
-			}
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			d.ws()
-			if d.peek() != ':' {
-				return errSyntax
-			}
-			d.i++
-			d.ws()
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			d.ws()
-			switch d.peek() {
-			case ',':
-				d.i++
-			case '}':
-				d.i++
-				return nil
-			default:
-				return errSyntax
-			}
-		}
+		return d.members(func(string) error { return d.skip(depth + 1) })
 	case c == '[':
-		d.i++
-		d.ws()
-		if d.peek() == ']' {
-			d.i++
-			return nil
-		}
-		for {
-			d.ws()
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			d.ws()
-			switch d.peek() {
-			case ',':
-				d.i++
-			case ']':
-				d.i++
-				return nil
-			default:
-				return errSyntax
-			}
-		}
+		return d.elements(func() error { return d.skip(depth + 1) })
 	case c == 't':
 		return d.lit("true")
 	case c == 'f':

@@ -17,10 +17,8 @@ import (
 )
 
 // The encryption family: encrypt, decrypt (Fernet with a password),
-// encrypt-pki, decrypt-pki (RSA). encrypt-pgp and decrypt-pgp need an
-// OpenPGP implementation, which is not among the project's modules; they
-// are not registered, so a rule using them fails to compile with "unknown
-// function".
+// encrypt-pki, decrypt-pki (RSA); encrypt-pgp and decrypt-pgp (OpenPGP)
+// are in fn_pgp.go.
 //
 // Decisions where the reference is silent:
 //   - encrypt derives the 32-byte Fernet key as SHA-256 of the KEY string

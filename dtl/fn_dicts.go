@@ -309,31 +309,7 @@ func dictMembers(v Value, fn func(k string, v Value) Value) Value {
 
 // walkNI is Walk with namespaced identifiers on: see path.
 func walkNI(v Value, steps []string, opts Options) Value {
-	for _, s := range steps {
-		switch x := v.(type) {
-		case *Dict:
-			v = niMember(x, s, opts)
-		case List:
-			out := List{}
-			for _, e := range x {
-				d, ok := e.(*Dict)
-				if !ok {
-					continue
-				}
-				switch mv := niMember(d, s, opts).(type) {
-				case nil:
-				case List:
-					out = append(out, mv...)
-				default:
-					out = append(out, mv)
-				}
-			}
-			v = out
-		default:
-			return nil
-		}
-	}
-	return v
+	return walkWith(v, steps, func(d *Dict, s string) Value { return niMember(d, s, opts) })
 }
 
 // niMember reads step s of d with namespaced identifiers on.

@@ -162,24 +162,7 @@ func jsonParseLazy(c *Ctx, args []Expr, parse func([]byte) (Value, bool)) (Value
 		r, err := c.EvalWith(def, v)
 		return r, err == nil, err
 	}
-	if l, ok := values.(List); ok {
-		out := make(List, 0, len(l))
-		for _, v := range l {
-			r, keep, err := one(v)
-			if err != nil {
-				return nil, err
-			}
-			if keep {
-				out = append(out, r)
-			}
-		}
-		return out, nil
-	}
-	if values == nil {
-		return nil, nil
-	}
-	r, _, err := one(values)
-	return r, err
+	return MapValuesErr(values, one)
 }
 
 // parseTransitJSON reads transit-encoded JSON with the package decoder.

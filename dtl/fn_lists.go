@@ -288,10 +288,10 @@ func init() {
 					if str, ok := s.(string); ok {
 						name = str
 					} else {
-						name = string(listsKeyJSON(nil, s))
+						name = string(appendPyJSON(nil, s, true))
 					}
 				} else {
-					name = string(listsKeyJSON(nil, key))
+					name = string(appendPyJSON(nil, key, true))
 				}
 				i, ok := index[name]
 				if !ok {
@@ -1129,36 +1129,4 @@ func listsFloatSum(l List) float64 {
 		}
 	}
 	return s
-}
-
-// listsKeyJSON writes v as the transit-encoded JSON the json-transit
-// function produces, used for group-by keys: Python-style separators
-// (", " and ": ") and dict keys in sorted order.
-func listsKeyJSON(dst []byte, v Value) []byte {
-	switch x := v.(type) {
-	case List:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ", "...)
-			}
-			dst = listsKeyJSON(dst, e)
-		}
-		return append(dst, ']')
-	case *Dict:
-		keys := slices.Clone(x.Keys())
-		slices.Sort(keys)
-		dst = append(dst, '{')
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ", "...)
-			}
-			dst = appendString(dst, k)
-			dst = append(dst, ": "...)
-			e, _ := x.Get(k)
-			dst = listsKeyJSON(dst, e)
-		}
-		return append(dst, '}')
-	}
-	return AppendJSON(dst, v)
 }

@@ -334,6 +334,9 @@ func convertWithDefault(c *Ctx, args []Expr, conv func(Value) (Value, bool)) (Va
 		def = args[0]
 	}
 	one := func(v Value) (Value, bool, error) {
+		if v == nil {
+			return nil, false, nil // nulls in a list are dropped, not defaulted
+		}
 		if r, ok := conv(v); ok {
 			return r, true, nil
 		}
@@ -343,27 +346,7 @@ func convertWithDefault(c *Ctx, args []Expr, conv func(Value) (Value, bool)) (Va
 		r, err := c.EvalWith(def, v)
 		return r, err == nil, err
 	}
-	if l, ok := values.(List); ok {
-		out := make(List, 0, len(l))
-		for _, v := range l {
-			if v == nil {
-				continue
-			}
-			r, keep, err := one(v)
-			if err != nil {
-				return nil, err
-			}
-			if keep {
-				out = append(out, r)
-			}
-		}
-		return out, nil
-	}
-	if values == nil {
-		return nil, nil
-	}
-	r, _, err := one(values)
-	return r, err
+	return MapValuesErr(values, one)
 }
 
 func isIntegerValue(v Value) bool {

@@ -489,10 +489,9 @@ func init() {
 			if len(values) == 0 {
 				return false, nil
 			}
-			pr := []rune(pat)
 			for _, v := range values {
 				s, ok := v.(string)
-				if !ok || !wildcardMatchRunes(pr, []rune(s)) {
+				if !ok || !globMatch(pat, s) {
 					return false, nil
 				}
 			}
@@ -530,34 +529,6 @@ func pySliceIndex(i, n int64) int64 {
 		return n
 	}
 	return i
-}
-
-// wildcardMatchRunes matches s against a pattern where '*' matches any
-// run of characters and '?' exactly one. It backtracks only to the last
-// '*', so it runs in O(len(p)*len(s)) at worst.
-func wildcardMatchRunes(p, s []rune) bool {
-	pi, si := 0, 0
-	star, mark := -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || (p[pi] != '*' && p[pi] == s[si])):
-			pi++
-			si++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
 }
 
 // plainText is the string form of one value used by "string": lists and

@@ -10,10 +10,18 @@ import (
 // it, flattening list members and dropping nulls, so "_S.orders.amount"
 // gives the list of all amounts. Anything else ends the walk with null.
 func Walk(v Value, steps []string) Value {
+	return walkWith(v, steps, func(d *Dict, s string) Value {
+		m, _ := d.Get(s)
+		return m
+	})
+}
+
+// walkWith is Walk with the way a dict member is read given by member.
+func walkWith(v Value, steps []string, member func(*Dict, string) Value) Value {
 	for _, s := range steps {
 		switch x := v.(type) {
 		case *Dict:
-			v, _ = x.Get(s)
+			v = member(x, s)
 		case List:
 			out := List{}
 			for _, e := range x {
@@ -21,8 +29,7 @@ func Walk(v Value, steps []string) Value {
 				if !ok {
 					continue
 				}
-				m, _ := d.Get(s)
-				switch mv := m.(type) {
+				switch mv := member(d, s).(type) {
 				case nil:
 				case List:
 					out = append(out, mv...)

@@ -261,27 +261,7 @@ func (c *Ctx) apply(name string, values Value) (Value, error) {
 		}
 		return n.T, true, nil
 	}
-	if l, ok := values.(List); ok {
-		out := make(List, 0, len(l))
-		for _, v := range l {
-			t, keep, err := one(v)
-			if err != nil {
-				return nil, err
-			}
-			if keep {
-				out = append(out, t)
-			}
-		}
-		return out, nil
-	}
-	if values == nil {
-		return nil, nil
-	}
-	t, keep, err := one(values)
-	if err != nil || !keep {
-		return nil, err
-	}
-	return t, nil
+	return MapValuesErr(values, one)
 }
 
 // PropertyName applies the namespace rules to a property name a rule

@@ -3,8 +3,18 @@ package dtl
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
+
+// longString matches JSON string literals too long to read in a table of
+// examples (keys and tokens in the crypto examples).
+var longString = regexp.MustCompile(`"(?:[^"\\]|\\.){100,}"`)
+
+// abbreviate shortens long string literals in example JSON.
+func abbreviate(s string) string {
+	return longString.ReplaceAllStringFunc(s, func(lit string) string { return strings.TrimRight(lit[:40], `\\`) + `…"` })
+}
 
 // WriteReference renders the DTL reference (docs/dtl-reference.md) from
 // the registries: every transform and function with its arguments, its
@@ -31,7 +41,7 @@ func WriteReference(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "### `%s`\n\n`%s`\n\n%s\n\n", f.Name, f.Args, f.Doc)
 		for _, ex := range f.Examples {
-			line := fmt.Sprintf("- `%s` → `%s`", ex.Expr, ex.Want)
+			line := fmt.Sprintf("- `%s` → `%s`", abbreviate(ex.Expr), abbreviate(ex.Want))
 			if ex.Source != "" {
 				line += fmt.Sprintf(" (with `_S` = `%s`)", ex.Source)
 			}

@@ -154,6 +154,32 @@ func MapValues(v Value, fn func(Value) (Value, bool)) Value {
 	return nil
 }
 
+// MapValuesErr is MapValues for functions that can fail: the first error
+// stops the mapping.
+func MapValuesErr(v Value, fn func(Value) (Value, bool, error)) (Value, error) {
+	if l, ok := v.(List); ok {
+		out := make(List, 0, len(l))
+		for _, x := range l {
+			r, keep, err := fn(x)
+			if err != nil {
+				return nil, err
+			}
+			if keep {
+				out = append(out, r)
+			}
+		}
+		return out, nil
+	}
+	if v == nil {
+		return nil, nil
+	}
+	r, keep, err := fn(v)
+	if err != nil || !keep {
+		return nil, err
+	}
+	return r, nil
+}
+
 // Int makes an integer Value from a big.Int, using int64 when it fits.
 func Int(b *big.Int) Value {
 	if b.IsInt64() {

@@ -42,7 +42,8 @@ func matchNS(p, name string) bool {
 }
 
 // globMatch reports whether s matches pattern p, where * matches any run
-// of characters (including none) and ? any single character.
+// of characters (including none) and ? any single character. It
+// backtracks only to the last *, so it runs in O(len(p)*len(s)) at worst.
 func globMatch(p, s string) bool {
 	star, mark := -1, 0
 	pi, si := 0, 0
@@ -61,7 +62,8 @@ func globMatch(p, s string) bool {
 			pi++
 		case star >= 0:
 			pi = star + 1
-			mark++
+			_, size := utf8.DecodeRuneInString(s[mark:])
+			mark += size
 			si = mark
 		default:
 			return false

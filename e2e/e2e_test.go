@@ -189,8 +189,11 @@ func TestExampleHello(t *testing.T) {
 	pump(t, cfg, data, "crm-customers").counts(t, 3, 3, 0)
 	pump(t, cfg, data, "customers-for-mailing").counts(t, 3, 3, 0)
 	got := byID(t, entities(t, data, "mailing-list"))
-	for _, id := range []string{"ada", "grace", "linus"} {
-		if e, ok := got[id]; !ok || e.deleted() || e["email"] != id+"@example.com" {
+	for id, want := range map[string][2]string{
+		"ada": {"Dear Ada,", "United Kingdom"}, "grace": {"Dear Grace,", "United States"}, "linus": {"Dear Linus,", "FI"},
+	} {
+		e, ok := got[id]
+		if !ok || e.deleted() || e["email"] != id+"@example.com" || e["greeting"] != want[0] || e["country"] != want[1] {
 			t.Errorf("mailing-list %s: %v", id, e)
 		}
 	}
