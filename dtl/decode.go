@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -43,7 +44,13 @@ func DecodeEntity(b []byte) (*Dict, error) {
 // decodeEntityInto is DecodeEntity into an empty dict whose memory is
 // reused.
 func decodeEntityInto(dict *Dict, b []byte) (*Dict, error) {
-	d := &decoder{b: b, borrow: true}
+	d := entityDecoders.Get().(*decoder)
+	*d = decoder{b: b, borrow: true, keys: d.keys[:0]}
+	defer func() {
+		clear(d.keys[:cap(d.keys)])
+		*d = decoder{keys: d.keys[:0]}
+		entityDecoders.Put(d)
+	}()
 	d.ws()
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
 		return nil, fmt.Errorf("an entity must be a JSON object")
@@ -195,8 +202,13 @@ func smallInt(b []byte) (int64, bool) {
 type decoder struct {
 	b      []byte
 	i      int
-	borrow bool // strings without escapes may refer to b instead of copying
+	borrow bool     // strings without escapes may refer to b instead of copying
+	keys   []string // keys of the objects being skipped, innermost last
 }
+
+// entityDecoders recycles the decoders of DecodeEntity with their key
+// scratch space.
+var entityDecoders = sync.Pool{New: func() any { return &decoder{keys: make([]string, 0, 16)} }}
 
 func (d *decoder) peek() byte {
 	if d.i < len(d.b) {
@@ -455,7 +467,20 @@ func (d *decoder) skip(depth int) error {
 		}
 		return errSyntax
 	case c == '{':
-		return d.members(func(string) error { return d.skip(depth + 1) })
+		// Keys are checked for duplicates here too, so raw members are
+		// JSON every reader reads the same way.
+		base := len(d.keys)
+		err := d.members(func(k string) error {
+			for _, prev := range d.keys[base:] {
+				if prev == k {
+					return fmt.Errorf("duplicate key %q", k)
+				}
+			}
+			d.keys = append(d.keys, k)
+			return d.skip(depth + 1)
+		})
+		d.keys = d.keys[:base]
+		return err
 	case c == '[':
 		return d.elements(func() error { return d.skip(depth + 1) })
 	case c == 't':
