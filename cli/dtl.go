@@ -11,9 +11,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/dtl"
+	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/transforms"
 )
 
 func (a *app) dtlCmd() *cobra.Command {
@@ -72,19 +75,21 @@ func (a *app) dtlRunCmd() *cobra.Command {
 			if rulesFile == "" {
 				return errors.New("--rules FILE is required")
 			}
-			prog, err := loadRules(rulesFile)
+			t, err := loadDTLTransform(rulesFile)
 			if err != nil {
 				return err
 			}
-			return RunRules(cmd.Context(), prog, a.stdin, a.stdout)
+			return RunTransform(cmd.Context(), t, a.stdin, a.stdout)
 		},
 	}
 	cmd.Flags().StringVar(&rulesFile, "rules", "", "a rules object {\"default\": [...]} or a whole {\"type\": \"dtl\", \"rules\": ...} transform")
 	return cmd
 }
 
-// loadRules reads a rules object, or a dtl transform config holding one.
-func loadRules(file string) (*dtl.Program, error) {
+// loadDTLTransform builds the dtl transform a pipe would run from a whole
+// {"type": "dtl", ...} config (trigger_on, id_required and all), or from a
+// bare rules object with the transform's defaults.
+func loadDTLTransform(file string) (component.Transform, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -93,34 +98,50 @@ func loadRules(file string) (*dtl.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t := n.Get("type"); t != nil && n.Get("rules") != nil {
-		if t.Kind != pipes.String || t.Str != "dtl" {
-			return nil, pipes.Errorf(t, "expected a transform of type \"dtl\", got %s", t.Describe())
+	reg := engine.DefaultRegistry()
+	var cfg any
+	if n.Get("type") != nil { // a whole transform; a rule cannot be named "type"
+		c, err := pipes.DecodeComponent(reg, string(component.KindTransform), n)
+		if err != nil {
+			return nil, err
 		}
-		n = n.Get("rules")
+		if c.Type != "dtl" {
+			return nil, pipes.Errorf(n.Get("type"), "expected a transform of type \"dtl\", got %q", c.Type)
+		}
+		cfg = c.Config
+	} else {
+		c := transforms.DefaultDTLConfig()
+		if errs := c.Rules.DecodeNode(n); errs.HasErrors() {
+			return nil, errs
+		}
+		cfg = c
 	}
-	return dtl.Compile(n, dtl.Options{})
+	return component.Build[component.Transform](reg, component.KindTransform, "dtl", cfg, component.Env{PipeID: "dtl-run"})
 }
 
-// RunRules maps the entities on r through prog and writes the results to w
-// as NDJSON. NDJSON input streams one line at a time; an array is read
-// whole-item by item.
-func RunRules(ctx context.Context, prog *dtl.Program, r io.Reader, w io.Writer) error {
+// runBatch is how many entities RunTransform hands the transform at once.
+const runBatch = 256
+
+// RunTransform maps the entities on r through t and writes the results to
+// w as NDJSON. NDJSON input streams a line at a time; an array is read item
+// by item. Output produced before an error is still written.
+func RunTransform(ctx context.Context, t component.Transform, r io.Reader, w io.Writer) (err error) {
 	out := bufio.NewWriterSize(w, 1<<16)
-	var buf []byte
-	one := func(e []byte) error {
-		res, err := prog.RunJSON(ctx, e)
-		if err != nil {
-			return err
+	defer func() {
+		if ferr := out.Flush(); err == nil {
+			err = ferr
 		}
-		for _, d := range res.Entities() {
-			buf = append(dtl.AppendJSON(buf[:0], d), '\n')
-			if _, err := out.Write(buf); err != nil {
-				return err
-			}
+	}()
+	flush := func(batch []entity.Entity) error {
+		if len(batch) == 0 {
+			return nil
 		}
-		res.Release()
-		return nil
+		res, err := t.Transform(ctx, batch)
+		for _, e := range res {
+			out.Write(e)
+			out.WriteByte('\n')
+		}
+		return err
 	}
 	br := bufio.NewReaderSize(r, 1<<16)
 	first, err := firstByte(br)
@@ -131,20 +152,15 @@ func RunRules(ctx context.Context, prog *dtl.Program, r io.Reader, w io.Writer) 
 		return err
 	}
 	if first == '[' {
-		_, err := readArray(br, func(batch []entity.Entity) error {
-			for _, e := range batch {
-				if err := one(e); err != nil {
-					id, _ := entity.ID(e)
-					return fmt.Errorf("entity %q: %w", id, err)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return out.Flush()
+		_, err := readArray(br, flush)
+		return err
 	}
+	// NDJSON: lines are copied into one arena per batch, since the reader
+	// reuses its buffer and the transform may keep references until the
+	// batch is written.
+	var batch []entity.Entity
+	var lines []int
+	var arena []byte
 	for line := 1; ; line++ {
 		text, rerr := br.ReadSlice('\n')
 		if errors.Is(rerr, bufio.ErrBufferFull) {
@@ -156,15 +172,37 @@ func RunRules(ctx context.Context, prog *dtl.Program, r io.Reader, w io.Writer) 
 			text = long
 		}
 		if t := bytes.TrimSpace(text); len(t) > 0 {
-			if err := one(t); err != nil {
-				return fmt.Errorf("line %d: %w", line, err)
+			start := len(arena)
+			arena = append(arena, t...)
+			batch = append(batch, entity.Entity(arena[start:len(arena):len(arena)]))
+			lines = append(lines, line)
+		}
+		if len(batch) == runBatch || rerr != nil {
+			if err := flush(batch); err != nil {
+				return badLine(batch, lines, err, flush)
 			}
+			batch, lines, arena = batch[:0], lines[:0], nil
 		}
 		if rerr == io.EOF {
-			return out.Flush()
+			return nil
 		}
 		if rerr != nil {
 			return rerr
 		}
 	}
+}
+
+// badLine names the input line behind a failed batch when the failure is
+// an entity that is not valid JSON, after writing what the entities before
+// it give. It looks only after a failure, so good input is decoded once.
+func badLine(batch []entity.Entity, lines []int, err error, flush func([]entity.Entity) error) error {
+	for i, e := range batch {
+		if _, derr := dtl.DecodeEntity(e); derr != nil {
+			if ferr := flush(batch[:i]); ferr != nil {
+				return ferr
+			}
+			return fmt.Errorf("line %d: %w", lines[i], derr)
+		}
+	}
+	return err
 }

@@ -7,12 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/itchyny/gojq"
 
-	"github.com/sluice-sync/sluice/dtl"
-	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/component"
 )
 
 // The rule set of the DTL performance target, and the jq program that
@@ -45,19 +46,12 @@ func benchEntity(i int) []byte {
 	return fmt.Appendf(nil, `{"_id":"customer-%07d","name":"Ada Lovelace %d","email":"ada.%d@example.org","amount":%d,"currency":"NOK","active":true,"created":"~t2024-03-01T12:00:00Z","tags":["vip","newsletter","nordic"],"address":{"street":"Storgata 1","zip":"0155","city":"Oslo","country":"NO"},"phones":[{"type":"mobile","number":"+4791234567"},{"type":"work","number":"+4722334455"}],"notes":"Prefers e-mail. Account opened in the spring campaign; follow up on renewal in Q3.","score":0.875,"segment":"retail"}`, i, i, i, i%250)
 }
 
-// BenchmarkDTLRunVsGojq runs "sluice dtl run" (RunRules, the command's
-// engine) and gojq v0.12.19 over the same 200k NDJSON entities, one full
+// BenchmarkDTLRunVsGojq runs "sluice dtl run" (RunTransform over the dtl
+// transform, the command's engine) and gojq v0.12.19 over the same 200k NDJSON entities, one full
 // pass per iteration each, and reports entities/s for both and the ratio.
 func BenchmarkDTLRunVsGojq(b *testing.B) {
 	input := benchInput(benchEntities)
-	n, err := pipes.Parse("rules", []byte(benchDTL))
-	if err != nil {
-		b.Fatal(err)
-	}
-	prog, err := dtl.Compile(n, dtl.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	tr := benchTransform(b)
 	q, err := gojq.Parse(benchJQ)
 	if err != nil {
 		b.Fatal(err)
@@ -70,7 +64,7 @@ func BenchmarkDTLRunVsGojq(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := nowNS()
-		if err := RunRules(context.Background(), prog, bytes.NewReader(input), io.Discard); err != nil {
+		if err := RunTransform(context.Background(), tr, bytes.NewReader(input), io.Discard); err != nil {
 			b.Fatal(err)
 		}
 		dtlNS += nowNS() - start
@@ -123,13 +117,9 @@ func runGojq(code *gojq.Code, input []byte, w io.Writer) error {
 // compares produce the same entities.
 func TestBenchProgramsAgree(t *testing.T) {
 	input := benchInput(50)
-	n, _ := pipes.Parse("rules", []byte(benchDTL))
-	prog, err := dtl.Compile(n, dtl.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := benchTransform(t)
 	var a, b bytes.Buffer
-	if err := RunRules(context.Background(), prog, bytes.NewReader(input), &a); err != nil {
+	if err := RunTransform(context.Background(), tr, bytes.NewReader(input), &a); err != nil {
 		t.Fatal(err)
 	}
 	q, _ := gojq.Parse(benchJQ)
@@ -155,4 +145,19 @@ func TestBenchProgramsAgree(t *testing.T) {
 			t.Fatalf("line %d differs:\n dtl: %s\n jq:  %s", i+1, xs, ys)
 		}
 	}
+}
+
+// benchTransform builds the dtl transform "sluice dtl run --rules" builds
+// for the benchmark's rules.
+func benchTransform(tb testing.TB) component.Transform {
+	tb.Helper()
+	file := filepath.Join(tb.TempDir(), "rules.json")
+	if err := os.WriteFile(file, []byte(benchDTL), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	tr, err := loadDTLTransform(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tr
 }

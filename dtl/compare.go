@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,12 +88,8 @@ func compareDicts(a, b *Dict) int {
 }
 
 func sortedKeys(d *Dict) []string {
-	ks := append([]string(nil), d.Keys()...)
-	for i := 1; i < len(ks); i++ {
-		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
-			ks[j], ks[j-1] = ks[j-1], ks[j]
-		}
-	}
+	ks := d.Keys()
+	slices.Sort(ks)
 	return ks
 }
 
@@ -109,16 +106,26 @@ func CompareNumbers(a, b Value) int {
 			return cmp.Compare(x, y) // NaN first, as below for other numbers
 		}
 	}
-	da, oka := ToDecimal(a)
-	db, okb := ToDecimal(b)
-	if !oka || !okb {
-		return cmp.Compare(btoi(oka), btoi(okb))
+	if ra, rb := nonFinite(a), nonFinite(b); ra != 0 || rb != 0 {
+		return cmp.Compare(ra, rb)
 	}
+	da, _ := ToDecimal(a)
+	db, _ := ToDecimal(b)
 	return da.Cmp(db)
 }
 
-func btoi(b bool) int {
-	if b {
+// nonFinite ranks the floats that have no exact decimal: NaN < -Inf <
+// (every finite number, 0) < +Inf.
+func nonFinite(v Value) int {
+	f, ok := v.(float64)
+	switch {
+	case !ok:
+		return 0
+	case math.IsNaN(f):
+		return -2
+	case math.IsInf(f, -1):
+		return -1
+	case math.IsInf(f, 1):
 		return 1
 	}
 	return 0

@@ -64,6 +64,9 @@ func (cp *Compiler) Expr(n *pipes.Node) Expr {
 				cp.Errorf(n, "%v", err)
 				return constExpr{}
 			}
+			if cp.refs != nil {
+				cp.refs[variable] = true
+			}
 			return &pathExpr{variable: variable, steps: cp.nsSteps(steps)}
 		}
 		return constExpr{FromTransit(n.Str)}

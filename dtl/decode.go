@@ -388,17 +388,20 @@ func (d *decoder) escapedStr(start int) (string, error) {
 					return "", errSyntax
 				}
 				if utf16.IsSurrogate(r) {
-					r2 := utf8.RuneError
+					// A high surrogate pairs with a following \u low
+					// surrogate; anything else leaves it unpaired (U+FFFD)
+					// and is read on its own.
+					paired := utf8.RuneError
 					if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
 						save := d.i
 						d.i += 2
-						if x, ok := d.hex4(); ok {
-							r2 = x
+						if x, ok := d.hex4(); ok && utf16.DecodeRune(r, x) != utf8.RuneError {
+							paired = utf16.DecodeRune(r, x)
 						} else {
 							d.i = save
 						}
 					}
-					r = utf16.DecodeRune(r, r2)
+					r = paired
 				}
 				out = utf8.AppendRune(out, r)
 			default:

@@ -1,5 +1,10 @@
 package dtl
 
+import (
+	"slices"
+	"strings"
+)
+
 // Dict is an ordered DTL dictionary. Members decoded from JSON may be held
 // as raw, still-encoded bytes until something reads them: a "copy *" of a
 // source entity then moves bytes from input to output without ever building
@@ -36,20 +41,19 @@ func (d *Dict) Len() int {
 	return len(d.members)
 }
 
-// Keys returns the keys in order, in a new slice.
+// Keys returns the keys in order, in a new slice. Keys are copies: the
+// dict's own may refer to the input it was decoded from (DecodeEntity),
+// and what functions take from a dict may outlive that input.
 func (d *Dict) Keys() []string {
 	if d == nil {
 		return nil
 	}
 	out := make([]string, len(d.members))
 	for i := range d.members {
-		out[i] = d.members[i].key
+		out[i] = strings.Clone(d.members[i].key)
 	}
 	return out
 }
-
-// Key returns the i-th key.
-func (d *Dict) Key(i int) string { return d.members[i].key }
 
 func (d *Dict) find(k string) int {
 	if d == nil {
@@ -139,24 +143,27 @@ func (d *Dict) CopyFromAs(src *Dict, i int, key string) {
 
 // Delete removes member k, keeping the order of the rest.
 func (d *Dict) Delete(k string) {
-	i := d.find(k)
-	if i < 0 {
-		return
-	}
-	d.members = append(d.members[:i], d.members[i+1:]...)
-	if d.idx != nil {
+	d.DeleteFunc(func(key string) bool { return key == k })
+}
+
+// DeleteFunc removes every member whose key del reports, in one pass that
+// keeps the order of the rest.
+func (d *Dict) DeleteFunc(del func(key string) bool) {
+	n := len(d.members)
+	d.members = slices.DeleteFunc(d.members, func(m member) bool { return del(m.key) })
+	if len(d.members) != n && d.idx != nil {
 		d.reindex()
 	}
 }
 
 // Range calls fn for each member in order, decoding as it goes; it stops
-// when fn returns false.
+// when fn returns false. Keys are copies, as with Keys.
 func (d *Dict) Range(fn func(k string, v Value) bool) {
 	if d == nil {
 		return
 	}
 	for i := range d.members {
-		if !fn(d.members[i].key, d.At(i)) {
+		if !fn(strings.Clone(d.members[i].key), d.At(i)) {
 			return
 		}
 	}

@@ -455,6 +455,7 @@ func loadTimezone(name string) (*time.Location, error) {
 	if l, ok := tzCache.Load(name); ok {
 		return l.(*time.Location), nil
 	}
+	name = strings.Clone(name) // kept in the cache and the Location: own it
 	var loc *time.Location
 	switch {
 	case name == "" || name == "Local" || strings.ContainsAny(name, "\x00\\") || strings.HasPrefix(name, "/") || strings.Contains(name, ".."):

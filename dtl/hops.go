@@ -83,7 +83,9 @@ func (cp *Compiler) whereExpr(n *pipes.Node) (e Expr, join *whereJoin) {
 				saved[k] = true
 			}
 		}
-		if len(ra)+len(rb) > 0 && !sameKeys(ra, rb) {
+		// A join relates two different things (the source, aliases); an
+		// eq with a constant side is a filter.
+		if len(ra) > 0 && len(rb) > 0 && !sameKeys(ra, rb) {
 			return joinEq{a, b}, &whereJoin{a: a, b: b, an: n.Items[1], bn: n.Items[2], ra: ra, rb: rb}
 		}
 		return &callExpr{f: funcs["eq"], args: []Expr{a, b}, node: n}, nil
@@ -150,7 +152,7 @@ func (cp *Compiler) hopSpec(n *pipes.Node, last bool) *hopSpec {
 			cp.Errorf(it, "a hops dataset is \"dataset-id alias\", got %s", it.Describe())
 			return nil
 		}
-		if isPath(fields[1]+".") || cp.aliases[fields[1]] && savedAliases[fields[1]] {
+		if isPath(fields[1]+".") || cp.aliases[fields[1]] {
 			cp.Errorf(it, "alias %q is reserved or already in use", fields[1])
 			return nil
 		}
@@ -289,7 +291,7 @@ func (cp *Compiler) planStep(alias, dataset string, joins []*whereJoin, bound ma
 			}
 			usable := true
 			for k := range side.orefs {
-				usable = usable && bound[k]
+				usable = usable && (bound[k] || !cp.aliases[k])
 			}
 			if !usable {
 				continue

@@ -66,9 +66,6 @@ func (cp *Compiler) isPath(s string) bool {
 		return true
 	}
 	if dot := strings.IndexByte(s, '.'); dot > 0 && cp.aliases[s[:dot]] {
-		if cp.refs != nil {
-			cp.refs[s[:dot]] = true
-		}
 		return true
 	}
 	return false

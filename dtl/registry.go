@@ -72,7 +72,13 @@ var (
 // RegisterFunc adds a value function; it panics on a duplicate or an
 // incomplete definition, which is a programming error caught by any test.
 func RegisterFunc(f *Func) {
-	if f.Name == "" || btoi(f.Eval != nil)+btoi(f.Lazy != nil)+btoi(f.Special != nil) != 1 || len(f.Examples) == 0 || f.Doc == "" || f.Family == "" {
+	impls := 0
+	for _, set := range []bool{f.Eval != nil, f.Lazy != nil, f.Special != nil} {
+		if set {
+			impls++
+		}
+	}
+	if f.Name == "" || impls != 1 || len(f.Examples) == 0 || f.Doc == "" || f.Family == "" {
 		panic(fmt.Sprintf("dtl: incomplete function definition %q", f.Name))
 	}
 	if _, dup := funcs[f.Name]; dup {

@@ -242,6 +242,7 @@ func (a *createAction) Exec(c *Ctx) error {
 	if err != nil {
 		return err
 	}
+	var children List
 	for _, x := range AsList(v) {
 		d, ok := x.(*Dict)
 		if !ok || !hasStringID(d) {
@@ -251,11 +252,14 @@ func (a *createAction) Exec(c *Ctx) error {
 			continue
 		}
 		if a.child {
-			old, _ := c.T.Get("$children")
-			c.T.Set("$children", append(append(List{}, AsList(old)...), d))
+			children = append(children, d)
 			continue
 		}
 		c.run.created = append(c.run.created, d)
+	}
+	if len(children) > 0 {
+		old, _ := c.T.Get("$children")
+		c.T.Set("$children", append(append(List{}, AsList(old)...), children...))
 	}
 	return nil
 }

@@ -185,13 +185,7 @@ func compileCopy(cp *Compiler, n *pipes.Node, args []*pipes.Node) (Action, error
 type removeAction struct{ w wildcard }
 
 func (a *removeAction) Exec(c *Ctx) error {
-	for i := 0; i < c.T.Len(); {
-		if k := c.T.Key(i); a.w.match(k) {
-			c.T.Delete(k)
-			continue
-		}
-		i++
-	}
+	c.T.DeleteFunc(a.w.match)
 	return nil
 }
 
@@ -202,41 +196,84 @@ func compileRemove(cp *Compiler, n *pipes.Node, args []*pipes.Node) (Action, err
 	return &removeAction{w: cp.patterns(args[0])}, nil
 }
 
-// renameAction copies source property from to target property to.
-type renameAction struct{ from, to propertyName }
+// renameAction copies source property from to target property to. With
+// namespaced identifiers on, an unqualified from matches the property in
+// every namespace: an unqualified to renames each in its own namespace,
+// a qualified to collects all their values.
+type renameAction struct {
+	from, to propertyName
+	nsAware  bool
+}
 
 func (a *renameAction) Exec(c *Ctx) error {
 	src, ok := c.S.(*Dict)
 	if !ok {
 		return nil
 	}
-	var froms []string
+	var froms, tos []string
 	if err := a.from.names(c, func(s string) { froms = append(froms, s) }); err != nil {
 		return err
 	}
-	var tos []string
 	if err := a.to.names(c, func(s string) { tos = append(tos, s) }); err != nil {
 		return err
 	}
 	if len(froms) != 1 || len(tos) != 1 {
 		return nil
 	}
-	if i := src.find(froms[0]); i >= 0 {
-		c.T.Set(tos[0], src.At(i))
+	from, to := froms[0], tos[0]
+	if !a.nsAware || strings.Contains(from, ":") {
+		if i := src.find(from); i >= 0 {
+			c.T.Set(qualifyLike(to, from, a.nsAware), src.At(i))
+		}
+		return nil
+	}
+	var collected List
+	found := false
+	for i := range src.members {
+		k := src.members[i].key
+		if k != from && !strings.HasSuffix(k, ":"+from) {
+			continue
+		}
+		if strings.Contains(to, ":") {
+			collected = append(collected, AsList(src.At(i))...)
+			found = true
+			continue
+		}
+		c.T.Set(qualifyLike(to, k, true), src.At(i))
+	}
+	if found {
+		c.T.Set(to, collected)
 	}
 	return nil
+}
+
+// qualifyLike gives an unqualified name the namespace of like (with
+// namespaced identifiers on): "b" like "x:a" is "x:b".
+func qualifyLike(name, like string, nsAware bool) string {
+	if !nsAware || strings.Contains(name, ":") {
+		return name
+	}
+	if i := strings.LastIndexByte(like, ':'); i >= 0 {
+		return like[:i+1] + name
+	}
+	return name
 }
 
 func compileRename(cp *Compiler, n *pipes.Node, args []*pipes.Node) (Action, error) {
 	if len(args) != 2 {
 		return nil, pipes.Errorf(n, "rename takes PROPERTY1 and PROPERTY2, got %d arguments", len(args))
 	}
-	// The source name is read as written: namespaces apply to what rules write.
-	from := propertyName{name: args[0].Str, opts: Options{}}
-	if args[0].Kind != pipes.String || isPath(args[0].Str) {
-		from = propertyName{expr: cp.Expr(args[0])}
+	// Both names are read as written: with namespaces on, rename keeps or
+	// collects namespaces itself rather than qualifying the target name.
+	a := &renameAction{nsAware: cp.opts.NamespacedIdentifiers}
+	for i, p := range []*propertyName{&a.from, &a.to} {
+		if args[i].Kind == pipes.String && !isPath(args[i].Str) {
+			*p = propertyName{name: args[i].Str}
+		} else {
+			*p = propertyName{expr: cp.Expr(args[i])}
+		}
 	}
-	return &renameAction{from: from, to: cp.property(args[1])}, nil
+	return a, nil
 }
 
 // mergeAction copies the members of each dict in VALUES onto the target,
@@ -320,9 +357,9 @@ func (a *makeNIAction) Exec(c *Ctx) error {
 		var target string
 		switch {
 		case k == a.from:
-			target = a.to
-			if !a.toGiven {
-				target = k + "-ni"
+			target = k + "-ni"
+			if a.toGiven {
+				target = qualifyLike(a.to, k, a.nsAware)
 			}
 		case a.nsAware && !strings.Contains(a.from, ":") && strings.HasSuffix(k, ":"+a.from):
 			prefix := k[:len(k)-len(a.from)]

@@ -37,31 +37,29 @@ func walkJoin(v gjson.Result, path []string, fn func(string)) {
 	}
 	switch {
 	case v.IsObject():
-		walkJoin(v.Get(escapePath(path[0])), path[1:], fn)
+		walkJoin(member(v, path[0]), path[1:], fn)
 	case v.IsArray():
 		v.ForEach(func(_, x gjson.Result) bool {
 			if x.IsObject() {
-				walkJoin(x.Get(escapePath(path[0])), path[1:], fn)
+				walkJoin(member(x, path[0]), path[1:], fn)
 			}
 			return true
 		})
 	}
 }
 
-// escapePath quotes gjson's special characters so a property name is
-// looked up literally.
-func escapePath(s string) string {
-	if !strings.ContainsAny(s, `.*?|#@\!=<>%`) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`.*?|#@\!=<>%`, r) {
-			b.WriteByte('\\')
+// member finds a member of an object by its exact name (gjson paths would
+// give *, ?, [ and friends a meaning).
+func member(obj gjson.Result, name string) gjson.Result {
+	var found gjson.Result
+	obj.ForEach(func(k, v gjson.Result) bool {
+		if k.Str == name {
+			found = v
+			return false
 		}
-		b.WriteRune(r)
-	}
-	return b.String()
+		return true
+	})
+	return found
 }
 
 // JoinKey is the index form of one scalar JSON value. Values that DTL's eq
@@ -97,9 +95,11 @@ func stringKey(s string) string {
 			k = "t" + t.UTC().Format(time.RFC3339Nano)
 		}
 	case strings.HasPrefix(s, "~f"):
-		if _, err := strconv.ParseFloat(s[2:], 64); err == nil {
-			k = "n" + canonicalNumber(s[2:])
+		if n, ok := numberKey(s[2:]); ok {
+			k = "n" + n
 		}
+	case strings.HasPrefix(s, "~u"):
+		k = "s" + strings.ToLower(s) // DTL reads UUIDs in either case as one value
 	}
 	if k == "" {
 		k = "s" + s
@@ -115,21 +115,35 @@ func stringKey(s string) string {
 // 1, 1.0, 1e0 and -0.0/0 agree; 0.1 keys as 1/10. Exponents beyond ±400
 // (far outside float64) keep their text rather than expanding.
 func canonicalNumber(raw string) string {
+	if n, ok := numberKey(raw); ok {
+		return n
+	}
+	return raw
+}
+
+// numberKey is canonicalNumber for text that may not be a number at all.
+func numberKey(raw string) (string, bool) {
+	if raw == "" {
+		return "", false
+	}
 	if !strings.ContainsAny(raw, ".eE") {
-		if raw == "-0" {
-			return "0"
+		if b, ok := new(big.Int).SetString(raw, 10); ok {
+			return b.String(), true
 		}
-		return raw
+		return "", false
 	}
 	if i := strings.IndexAny(raw, "eE"); i >= 0 {
 		exp, err := strconv.Atoi(strings.TrimPrefix(raw[i+1:], "+"))
-		if err != nil || exp > 400 || exp < -400 {
-			return raw
+		if err != nil {
+			return "", false
+		}
+		if exp > 400 || exp < -400 {
+			return raw, true
 		}
 	}
 	r, ok := new(big.Rat).SetString(raw)
 	if !ok {
-		return raw
+		return "", false
 	}
-	return r.RatString()
+	return r.RatString(), true
 }

@@ -136,6 +136,18 @@ func (l *loader) defaultSink(pipe *Node, id string) Component {
 // genericKeys are accepted on every component and not passed to its type.
 var genericKeys = map[string]bool{"type": true, "comment": true, "name": true, "description": true}
 
+// DecodeComponent decodes one component config — an object with a "type",
+// as it would stand in a pipe — on its own (for "sluice dtl run").
+func DecodeComponent(types ComponentTypes, kind string, n *Node) (Component, error) {
+	l := &loader{opts: Options{Types: types}}
+	c, ok := l.component(kind, n, "")
+	if !ok || l.errs.HasErrors() {
+		l.errs.Sort()
+		return c, l.errs
+	}
+	return c, nil
+}
+
 // component decodes one source, transform or sink by its "type".
 func (l *loader) component(kind string, n *Node, pipeID string) (Component, bool) {
 	if n.Kind != Object {

@@ -108,30 +108,49 @@ func (s *datasetSink) WriteWith(_ context.Context, es []entity.Entity, p compone
 // hold (or holds deleted) is dropped.
 func (s *datasetSink) applyFiltered(es []entity.Entity) ([]entity.Entity, int, error) {
 	var out []entity.Entity
+	var inBatch map[string]entity.Entity // latest earlier entity of this batch by _id, once needed
 	dropped := 0
 	for i, e := range es {
 		if !bytes.Contains(e, []byte(`"_filtered"`)) || !gjson.GetBytes(e, "_filtered").Bool() {
 			if out != nil {
 				out = append(out, e)
+				if inBatch != nil {
+					if id, err := entity.ID(e); err == nil {
+						inBatch[id] = e
+					}
+				}
 			}
 			continue
 		}
 		if out == nil {
 			out = append(make([]entity.Entity, 0, len(es)), es[:i]...)
+			inBatch = make(map[string]entity.Entity, i)
+			for _, prev := range es[:i] {
+				if id, err := entity.ID(prev); err == nil {
+					inBatch[id] = prev
+				}
+			}
 		}
 		id, err := entity.ID(e)
 		if err != nil {
 			return nil, 0, err
 		}
-		old, ok, err := s.store.Get(s.cfg.Dataset, id)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, 0, err
+		// What the dataset will hold for id just before this entity: an
+		// earlier entity of the batch, or else the stored latest version.
+		old, ok := inBatch[id]
+		if !ok {
+			old, ok, err = s.store.Get(s.cfg.Dataset, id)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, 0, err
+			}
 		}
 		if !ok || entity.Deleted(old) {
 			dropped++
 			continue
 		}
-		out = append(out, entity.WithDeleted(old))
+		deletion := entity.WithDeleted(old)
+		inBatch[id] = deletion
+		out = append(out, deletion)
 	}
 	if out == nil {
 		return es, 0, nil

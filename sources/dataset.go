@@ -96,6 +96,7 @@ func (s *datasetSource) Read(ctx context.Context, req component.ReadRequest, emi
 		}
 		return emit(component.Batch{Since: req.Since})
 	}
+	sinceOffset := int64(opts.From) - 1 // -1: this reader has seen nothing yet
 	var batch []entity.Entity
 	seen := 0
 	last := req.Since
@@ -107,7 +108,7 @@ func (s *datasetSource) Read(ctx context.Context, req component.ReadRequest, emi
 		if !s.cfg.IncludeReplaced && isReplaced(e) {
 			return nil
 		}
-		e, err := s.inSubset(ctx, e)
+		e, err := s.inSubset(ctx, e, sinceOffset)
 		if err != nil || e == nil {
 			return err
 		}
@@ -134,10 +135,11 @@ func isReplaced(e []byte) bool {
 }
 
 // inSubset passes e on when there is no subset or e is in it. A version
-// outside the subset whose previous version was inside it has left the
-// subset: it passes on as a deletion, so readers of the subset see it go.
-// Anything else is left out (nil).
-func (s *datasetSource) inSubset(ctx context.Context, e []byte) ([]byte, error) {
+// outside the subset whose entity was inside it as this reader last saw it
+// (the version at or before since; with include_previous_versions, the
+// version just before) has left the subset: it passes on as a deletion,
+// so readers of the subset see it go. Anything else is left out (nil).
+func (s *datasetSource) inSubset(ctx context.Context, e []byte, since int64) ([]byte, error) {
 	if s.cfg.Subset.Subset == nil {
 		return e, nil
 	}
@@ -145,18 +147,36 @@ func (s *datasetSource) inSubset(ctx context.Context, e []byte) ([]byte, error) 
 	if err != nil || in {
 		return e, err
 	}
-	prev := gjson.GetBytes(e, "_previous")
-	if prev.Type != gjson.Number {
-		return nil, nil
-	}
-	old, ok, err := s.store.Version(s.cfg.Dataset, prev.Uint())
-	if err != nil || !ok || entity.Deleted(old) {
+	seen, err := s.versionSeen(e, since)
+	if err != nil || seen == nil || entity.Deleted(seen) {
 		return nil, err
 	}
-	if was, err := s.matches(ctx, old); err != nil || !was {
+	if was, err := s.matches(ctx, seen); err != nil || !was {
 		return nil, err
 	}
 	return entity.WithDeleted(e), nil
+}
+
+// versionSeen finds the version of e's entity the reader saw before e, by
+// following _previous; nil when there is none.
+func (s *datasetSource) versionSeen(e []byte, since int64) ([]byte, error) {
+	if since < 0 && !s.cfg.IncludePreviousVersions {
+		return nil, nil // a first read has seen nothing to delete
+	}
+	for {
+		prev := gjson.GetBytes(e, "_previous")
+		if prev.Type != gjson.Number {
+			return nil, nil
+		}
+		old, ok, err := s.store.Version(s.cfg.Dataset, prev.Uint())
+		if err != nil || !ok {
+			return nil, err
+		}
+		if s.cfg.IncludePreviousVersions || prev.Int() <= since {
+			return old, nil
+		}
+		e = old
+	}
 }
 
 func (s *datasetSource) matches(ctx context.Context, e []byte) (bool, error) {

@@ -432,3 +432,17 @@ func TestJoinIndexBuildStartsOverAfterCrash(t *testing.T) {
 	expect(t, "c9 (stale)", joined(t, s, "orders", custID, `"c9"`), "")
 	expect(t, "c1", joined(t, s, "orders", custID, `"c1"`), "o1")
 }
+
+// TestJoinIndexOnStoredProperties indexes _updated, which the store writes
+// itself: inserts, removals and builds must all see the stored form.
+func TestJoinIndexOnStoredProperties(t *testing.T) {
+	s, _ := openTemp(t)
+	mustWrite(t, s, "d", WriteOptions{}, `{"_id":"a","v":1}`)
+	ensure(t, s, "d", "_updated")
+	expect(t, "built", joined(t, s, "d", []string{"_updated"}, `0`), "a:1")
+	mustWrite(t, s, "d", WriteOptions{}, `{"_id":"a","v":2}`, `{"_id":"b","v":3,"_updated":99}`)
+	expect(t, "old offset", joined(t, s, "d", []string{"_updated"}, `0`), "")
+	expect(t, "new offset", joined(t, s, "d", []string{"_updated"}, `1`), "a:2")
+	expect(t, "given _updated is replaced", joined(t, s, "d", []string{"_updated"}, `99`), "")
+	expect(t, "b", joined(t, s, "d", []string{"_updated"}, `2`), "b:3")
+}

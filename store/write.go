@@ -106,17 +106,20 @@ func (w *writer) put(e entity.Entity) error {
 			}
 		}
 	}
-	if !deleted && len(w.meta.JoinIndexes) > 0 {
-		if err := w.joinKeys(e, id, func(k []byte) error { return w.set(k, nil) }); err != nil {
-			return err
-		}
-	}
+
 	var flags byte
 	if deleted {
 		flags = flagDeleted
 	}
 	w.buf = append(w.buf[:0], flags)
 	w.buf = w.analyzer.AppendStored(w.buf, v)
+	// Keys come from the stored form, as the build and later removals do,
+	// so an index on _updated or _ts stays right too.
+	if !deleted && len(w.meta.JoinIndexes) > 0 {
+		if err := w.joinKeys(w.buf[1:], id, func(k []byte) error { return w.set(k, nil) }); err != nil {
+			return err
+		}
+	}
 	if err := w.set(w.keep(versionKey(w.d.num, subLatest, offset)), w.keep(w.buf)); err != nil {
 		return err
 	}

@@ -46,9 +46,12 @@ type DTLConfig struct {
 	IDRequired bool `json:"id_required"`
 }
 
+// DefaultDTLConfig is the dtl transform's config with nothing set.
+func DefaultDTLConfig() *DTLConfig { return &DTLConfig{IDRequired: true} }
+
 var dtlSpec = component.Typed(component.KindTransform, "dtl",
 	"Maps each entity through DTL rules: the \"default\" rule runs per entity; others through apply.",
-	func() *DTLConfig { return &DTLConfig{IDRequired: true} },
+	DefaultDTLConfig,
 	func(c *DTLConfig, env component.Env) (component.Transform, error) {
 		ns := env.Namespaces
 		opts := dtl.Options{

@@ -43,14 +43,25 @@ func RemoveNamespaces() component.Transform {
 			v := stripNI(in.At(i))
 			if k == "_id" {
 				if s, ok := v.(string); ok {
-					v = s[strings.LastIndexByte(s, ':')+1:]
+					v = withoutNamespace(s)
 				}
 			} else if !strings.HasPrefix(k, "_") {
-				k = k[strings.LastIndexByte(k, ':')+1:]
+				k = withoutNamespace(k)
 			}
 			out.Set(k, v)
 		}
 	})
+}
+
+// withoutNamespace drops what comes before the first colon: the namespace,
+// as for NI values ("~:ns:id" has namespace "ns" and id "id", whatever id
+// holds).
+func withoutNamespace(s string) string {
+	_, id, found := strings.Cut(s, ":")
+	if !found {
+		return s
+	}
+	return id
 }
 
 func stripNI(v dtl.Value) dtl.Value {
