@@ -155,8 +155,8 @@ func RunTransform(ctx context.Context, t component.Transform, r io.Reader, w io.
 		_, err := readArray(br, flush)
 		return err
 	}
-	// NDJSON: lines are copied into one arena per batch, since the reader
-	// reuses its buffer and the transform may keep references until the
+	// NDJSON: lines are copied into an arena, since the reader reuses its
+	// buffer and the transform's output may refer to its input until the
 	// batch is written.
 	var batch []entity.Entity
 	var lines []int
@@ -181,7 +181,8 @@ func RunTransform(ctx context.Context, t component.Transform, r io.Reader, w io.
 			if err := flush(batch); err != nil {
 				return badLine(batch, lines, err, flush)
 			}
-			batch, lines, arena = batch[:0], lines[:0], nil
+			// The batch is written: its lines' memory can take the next.
+			batch, lines, arena = batch[:0], lines[:0], arena[:0]
 		}
 		if rerr == io.EOF {
 			return nil

@@ -91,7 +91,13 @@ type dtlTransform struct {
 
 func (t *dtlTransform) Transform(ctx context.Context, in []entity.Entity) ([]entity.Entity, error) {
 	out := make([]entity.Entity, 0, len(in))
-	var buf []byte
+	size := 0
+	for _, e := range in {
+		size += len(e)
+	}
+	// One buffer holds every output entity; sized from the input so it
+	// rarely has to grow (and move) mid-batch.
+	buf := make([]byte, 0, size+size/4)
 	for _, e := range in {
 		res, err := t.prog.RunJSON(ctx, e)
 		if err != nil {
