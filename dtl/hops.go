@@ -86,7 +86,7 @@ func (cp *Compiler) whereExpr(n *pipes.Node) (e Expr, join *whereJoin) {
 		// A join relates two different things (the source, aliases); an
 		// eq with a constant side is a filter.
 		if len(ra) > 0 && len(rb) > 0 && !sameKeys(ra, rb) {
-			return joinEq{a, b}, &whereJoin{a: a, b: b, an: n.Items[1], bn: n.Items[2], ra: ra, rb: rb}
+			return joinEq{a, b}, &whereJoin{a: a, b: b, ra: ra, rb: rb}
 		}
 		return &callExpr{f: funcs["eq"], args: []Expr{a, b}, node: n}, nil
 	}
@@ -108,9 +108,7 @@ func sameKeys(a, b map[string]bool) bool {
 // whereJoin is a join condition with what each side refers to.
 type whereJoin struct {
 	a, b   Expr
-	an, bn *pipes.Node
 	ra, rb map[string]bool
-	used   bool
 }
 
 func compileHops(cp *Compiler, n *pipes.Node, args []*pipes.Node) Expr {

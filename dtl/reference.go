@@ -13,7 +13,7 @@ var longString = regexp.MustCompile(`"(?:[^"\\]|\\.){100,}"`)
 
 // abbreviate shortens long string literals in example JSON.
 func abbreviate(s string) string {
-	return longString.ReplaceAllStringFunc(s, func(lit string) string { return strings.TrimRight(lit[:40], `\\`) + `…"` })
+	return longString.ReplaceAllStringFunc(s, func(lit string) string { return strings.TrimRight(lit[:40], "\\") + `…"` })
 }
 
 // WriteReference renders the DTL reference (docs/dtl-reference.md) from

@@ -240,8 +240,8 @@ func checkCommitted(t *testing.T, data string, n int) int {
 		next++
 		return nil
 	})
-	if next != last+1 {
-		t.Fatalf("dst scan found %d versions, want %d", next, last+1)
+	if err != nil || next != last+1 {
+		t.Fatalf("dst scan found %d versions, want %d (%v)", next, last+1, err)
 	}
 	return last
 }
