@@ -1,6 +1,7 @@
 package dtl
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -33,6 +34,12 @@ func TestStatementExamples(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			for _, ex := range s.Examples {
 				got, err := runRules(t, ex.Rules, ex.Source, Options{})
+				if ex.WantError != "" {
+					if err == nil || !strings.Contains(err.Error(), ex.WantError) {
+						t.Errorf("%s: err = %v, want one containing %q", ex.Rules, err, ex.WantError)
+					}
+					continue
+				}
 				if err != nil {
 					t.Errorf("%s: %v", ex.Rules, err)
 					continue

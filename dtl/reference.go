@@ -29,6 +29,10 @@ func WriteReference(w io.Writer) error {
 	for _, s := range Statements() {
 		fmt.Fprintf(&b, "### `%s`\n\n`%s`\n\n%s\n\n", s.Name, s.Args, s.Doc)
 		for _, ex := range s.Examples {
+			if ex.WantError != "" {
+				fmt.Fprintf(&b, "- rules `%s` over `%s` → error `…%s…`\n", ex.Rules, ex.Source, ex.WantError)
+				continue
+			}
 			fmt.Fprintf(&b, "- rules `%s` over `%s` → `%s`\n", ex.Rules, ex.Source, ex.Want)
 		}
 		b.WriteString("\n")

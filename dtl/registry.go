@@ -57,11 +57,13 @@ type Statement struct {
 }
 
 // StatementExample runs Rules (a JSON object of rules) over Source and
-// expects the entities in Want (a JSON list of targets).
+// expects the entities in Want (a JSON list of targets), or, when WantError
+// is set, an error whose message contains it.
 type StatementExample struct {
-	Rules  string
-	Source string
-	Want   string
+	Rules     string
+	Source    string
+	Want      string
+	WantError string
 }
 
 var (
@@ -89,7 +91,7 @@ func RegisterFunc(f *Func) {
 
 // RegisterStatement adds a transform function.
 func RegisterStatement(s *Statement) {
-	if s.Name == "" || s.Compile == nil || s.Doc == "" {
+	if s.Name == "" || s.Compile == nil || s.Doc == "" || len(s.Examples) == 0 {
 		panic(fmt.Sprintf("dtl: incomplete statement definition %q", s.Name))
 	}
 	if _, dup := statements[s.Name]; dup {

@@ -114,11 +114,15 @@ func init() {
 		{Name: "fail!", Args: "MESSAGE(value-expression{0|1})",
 			Doc:     "Fails the entity with MESSAGE; the pipe run fails and names the pipe, rule and entity.",
 			Compile: compileFail(false),
-		},
+			Examples: []StatementExample{
+				{Rules: `{"default": [["if", ["is-null", "_S.email"], ["fail!", ["concat", "no email for ", "_S._id"]]]]}`, Source: `{"_id": "a"}`, WantError: "rule default: no email for a"},
+			}},
 		{Name: "trip!", Args: "MESSAGE(value-expression{0|1})",
 			Doc:     "Stops the pipe run at once with MESSAGE, like a tripped circuit breaker.",
 			Compile: compileFail(true),
-		},
+			Examples: []StatementExample{
+				{Rules: `{"default": [["trip!", "bad batch"]]}`, Source: `{"_id": "a"}`, WantError: "tripped: bad batch"},
+			}},
 		{Name: "sleep!", Args: "SECONDS(value-expression{1})",
 			Doc:     "Pauses for SECONDS (at most one minute), e.g. to respect a rate limit.",
 			Compile: compileSleep,
