@@ -58,20 +58,7 @@ func init() {
 			{Expr: `["case", ["gt", 5, 10], "big", ["gt", 5, 1], "medium", "small"]`, Want: `"medium"`},
 		},
 		Lazy: func(c *Ctx, args []Expr) (Value, error) {
-			for len(args) >= 2 {
-				v, err := args[0].Eval(c)
-				if err != nil {
-					return nil, err
-				}
-				if Truthy(v) {
-					return args[1].Eval(c)
-				}
-				args = args[2:]
-			}
-			if len(args) == 1 {
-				return args[0].Eval(c)
-			}
-			return nil, nil
+			return firstBranch(c, args, Truthy)
 		},
 	})
 	RegisterFunc(&Func{
@@ -87,21 +74,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			args = args[1:]
-			for len(args) >= 2 {
-				v, err := args[0].Eval(c)
-				if err != nil {
-					return nil, err
-				}
-				if Equal(AsList(subject), AsList(v)) {
-					return args[1].Eval(c)
-				}
-				args = args[2:]
-			}
-			if len(args) == 1 {
-				return args[0].Eval(c)
-			}
-			return nil, nil
+			return firstBranch(c, args[1:], func(v Value) bool { return Equal(AsList(subject), AsList(v)) })
 		},
 	})
 	RegisterFunc(&Func{
@@ -128,6 +101,26 @@ func init() {
 			return c.apply(s, vals)
 		},
 	})
+}
+
+// firstBranch evaluates pairs of TEST, THEN and returns the THEN of the
+// first test that matches, else the trailing ELSE (or null). Only what is
+// needed is evaluated.
+func firstBranch(c *Ctx, args []Expr, matches func(Value) bool) (Value, error) {
+	for len(args) >= 2 {
+		v, err := args[0].Eval(c)
+		if err != nil {
+			return nil, err
+		}
+		if matches(v) {
+			return args[1].Eval(c)
+		}
+		args = args[2:]
+	}
+	if len(args) == 1 {
+		return args[0].Eval(c)
+	}
+	return nil, nil
 }
 
 type errorString string

@@ -268,6 +268,12 @@ func checkStringArg(name string) func([]*pipes.Node) error {
 }
 
 func checkPEMArg(name string, public bool) func([]*pipes.Node) error {
+	return checkKeyArg(name, func(s string) error { _, err := parseRSAKey(s, public); return err })
+}
+
+// checkKeyArg refuses, at compile time, a constant key argument that is
+// not a string or that parse rejects; paths are checked when they run.
+func checkKeyArg(name string, parse func(string) error) func([]*pipes.Node) error {
 	return func(args []*pipes.Node) error {
 		a := args[0]
 		switch a.Kind {
@@ -277,7 +283,7 @@ func checkPEMArg(name string, public bool) func([]*pipes.Node) error {
 			if isPath(a.Str) {
 				return nil
 			}
-			if _, err := parseRSAKey(a.Str, public); err != nil {
+			if err := parse(a.Str); err != nil {
 				return fmt.Errorf("%s: %v", name, err)
 			}
 		}
@@ -285,10 +291,34 @@ func checkPEMArg(name string, public bool) func([]*pipes.Node) error {
 	}
 }
 
-var rsaKeyCache struct {
-	sync.Mutex
-	m map[string]any
+// keyCache keeps up to 64 parsed keys by their text, so a key written in a
+// rule is parsed once rather than for every entity.
+type keyCache[T any] struct {
+	mu sync.Mutex
+	m  map[string]T
 }
+
+func (c *keyCache[T]) get(key string, load func() (T, error)) (T, error) {
+	c.mu.Lock()
+	v, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= 64 {
+		c.m = map[string]T{}
+	}
+	c.m[key] = v
+	c.mu.Unlock()
+	return v, nil
+}
+
+var rsaKeys keyCache[any]
 
 // rsaKey parses (and caches) the PEM key in v.
 func rsaKey(fn string, v Value, public bool) (any, error) {
@@ -296,23 +326,10 @@ func rsaKey(fn string, v Value, public bool) (any, error) {
 	if !ok {
 		return nil, Errorf("%s: the key must be a PEM string, got %s", fn, KindOf(First(v)))
 	}
-	cacheKey := fmt.Sprint(public) + s
-	rsaKeyCache.Lock()
-	k, ok := rsaKeyCache.m[cacheKey]
-	rsaKeyCache.Unlock()
-	if ok {
-		return k, nil
-	}
-	k, err := parseRSAKey(s, public)
+	k, err := rsaKeys.get(fmt.Sprint(public)+s, func() (any, error) { return parseRSAKey(s, public) })
 	if err != nil {
 		return nil, Errorf("%s: %v", fn, err)
 	}
-	rsaKeyCache.Lock()
-	if rsaKeyCache.m == nil || len(rsaKeyCache.m) >= 64 {
-		rsaKeyCache.m = map[string]any{}
-	}
-	rsaKeyCache.m[cacheKey] = k
-	rsaKeyCache.Unlock()
 	return k, nil
 }
 

@@ -132,37 +132,22 @@ func init() {
 // JSON text like Python's json.loads does) count as "not valid JSON" and
 // get the default too; a null VALUES gives null, as everywhere.
 func jsonParseLazy(c *Ctx, args []Expr, parse func([]byte) (Value, bool)) (Value, error) {
-	values, err := args[len(args)-1].Eval(c)
-	if err != nil {
-		return nil, err
-	}
-	var def Expr
-	if len(args) == 2 {
-		def = args[0]
-	}
-	one := func(v Value) (Value, bool, error) {
+	return mapWithDefault(c, args, func(v Value) (Value, bool, error) {
 		var text []byte
 		switch x := v.(type) {
 		case string:
 			text = []byte(x)
 		case Bytes:
 			text = x
-		}
-		if text != nil {
-			if err := c.Step(len(text) / 64); err != nil {
-				return nil, false, err
-			}
-			if r, ok := parse(text); ok {
-				return r, true, nil
-			}
-		}
-		if def == nil {
+		default:
 			return nil, false, nil
 		}
-		r, err := c.EvalWith(def, v)
-		return r, err == nil, err
-	}
-	return MapValuesErr(values, one)
+		if err := c.Step(len(text) / 64); err != nil {
+			return nil, false, err
+		}
+		r, ok := parse(text)
+		return r, ok, nil
+	})
 }
 
 // parseTransitJSON reads transit-encoded JSON with the package decoder.

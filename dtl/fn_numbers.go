@@ -323,30 +323,15 @@ func toDecimalValue(v Value) (Value, bool) {
 // convertWithDefault runs conv over VALUES (the last argument). A value
 // that does not convert is dropped, or, when a DEFAULT expression is given
 // (the first of two arguments), replaced by DEFAULT evaluated with "_"
-// bound to that value.
+// bound to that value. Nulls in a list are dropped, not defaulted.
 func convertWithDefault(c *Ctx, args []Expr, conv func(Value) (Value, bool)) (Value, error) {
-	values, err := args[len(args)-1].Eval(c)
-	if err != nil {
-		return nil, err
-	}
-	var def Expr
-	if len(args) == 2 {
-		def = args[0]
-	}
-	one := func(v Value) (Value, bool, error) {
+	return mapWithDefault(c, args, func(v Value) (Value, bool, error) {
 		if v == nil {
-			return nil, false, nil // nulls in a list are dropped, not defaulted
+			return nil, false, errDropValue
 		}
-		if r, ok := conv(v); ok {
-			return r, true, nil
-		}
-		if def == nil {
-			return nil, false, nil
-		}
-		r, err := c.EvalWith(def, v)
-		return r, err == nil, err
-	}
-	return MapValuesErr(values, one)
+		r, ok := conv(v)
+		return r, ok, nil
+	})
 }
 
 func isIntegerValue(v Value) bool {

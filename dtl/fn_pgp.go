@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -241,57 +240,20 @@ func parsePGPKeys(s string, private bool) (openpgp.EntityList, error) {
 }
 
 func checkPGPKeyArg(name string, private bool) func([]*pipes.Node) error {
-	return func(args []*pipes.Node) error {
-		a := args[0]
-		switch a.Kind {
-		case pipes.Null, pipes.Bool, pipes.Number, pipes.Object:
-			return fmt.Errorf("%s must be a string", name)
-		case pipes.String:
-			if isPath(a.Str) {
-				return nil
-			}
-			if _, err := parsePGPKeys(a.Str, private); err != nil {
-				return fmt.Errorf("%s: %v", name, err)
-			}
-		}
-		return nil
-	}
+	return checkKeyArg(name, func(s string) error { _, err := parsePGPKeys(s, private); return err })
 }
 
-// pgpKeyCache holds parsed public key rings and unlocked private key
-// rings, keyed by kind, passphrase and key text. The entities are only
-// read once cached.
-var pgpKeyCache struct {
-	sync.Mutex
-	m map[string]openpgp.EntityList
-}
-
-func pgpCached(key string, load func() (openpgp.EntityList, error)) (openpgp.EntityList, error) {
-	pgpKeyCache.Lock()
-	el, ok := pgpKeyCache.m[key]
-	pgpKeyCache.Unlock()
-	if ok {
-		return el, nil
-	}
-	el, err := load()
-	if err != nil {
-		return nil, err
-	}
-	pgpKeyCache.Lock()
-	if pgpKeyCache.m == nil || len(pgpKeyCache.m) >= 64 {
-		pgpKeyCache.m = map[string]openpgp.EntityList{}
-	}
-	pgpKeyCache.m[key] = el
-	pgpKeyCache.Unlock()
-	return el, nil
-}
+// pgpKeys holds parsed public key rings and unlocked private key rings,
+// keyed by kind, passphrase and key text. The entities are only read once
+// cached.
+var pgpKeys keyCache[openpgp.EntityList]
 
 func pgpPublicKeys(v Value) (openpgp.EntityList, error) {
 	s, ok := First(v).(string)
 	if !ok {
 		return nil, Errorf("encrypt-pgp: PUBLIC_KEY must be an armored OpenPGP key string, got %s", KindOf(First(v)))
 	}
-	el, err := pgpCached("pub\x00"+s, func() (openpgp.EntityList, error) { return parsePGPKeys(s, false) })
+	el, err := pgpKeys.get("pub\x00"+s, func() (openpgp.EntityList, error) { return parsePGPKeys(s, false) })
 	if err != nil {
 		return nil, Errorf("encrypt-pgp: PUBLIC_KEY: %v", err)
 	}
@@ -311,7 +273,7 @@ func pgpPrivateKeys(key, passphrase Value) (openpgp.EntityList, error) {
 	default:
 		return nil, Errorf("decrypt-pgp: PASSPHRASE must be a string, got %s", KindOf(p))
 	}
-	el, err := pgpCached(fmt.Sprintf("priv\x00%d\x00%s%s", len(pass), pass, s), func() (openpgp.EntityList, error) {
+	el, err := pgpKeys.get(fmt.Sprintf("priv\x00%d\x00%s%s", len(pass), pass, s), func() (openpgp.EntityList, error) {
 		el, err := parsePGPKeys(s, true)
 		if err != nil {
 			return nil, err

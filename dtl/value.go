@@ -3,6 +3,7 @@
 package dtl
 
 import (
+	"errors"
 	"math/big"
 	"time"
 
@@ -178,6 +179,39 @@ func MapValuesErr(v Value, fn func(Value) (Value, bool, error)) (Value, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// errDropValue, returned by a conversion in mapWithDefault, drops the value
+// without giving it the default.
+var errDropValue = errors.New("drop value")
+
+// mapWithDefault is the shape of the conversion functions with an optional
+// DEFAULT: conv runs over VALUES (the last argument); a value it cannot
+// convert is dropped, or, when a DEFAULT expression is given (the first of
+// two arguments), replaced by DEFAULT evaluated with "_" bound to it. The
+// DEFAULT is evaluated only when needed.
+func mapWithDefault(c *Ctx, args []Expr, conv func(Value) (Value, bool, error)) (Value, error) {
+	values, err := args[len(args)-1].Eval(c)
+	if err != nil {
+		return nil, err
+	}
+	var def Expr
+	if len(args) == 2 {
+		def = args[0]
+	}
+	return MapValuesErr(values, func(v Value) (Value, bool, error) {
+		r, ok, err := conv(v)
+		switch {
+		case err == errDropValue:
+			return nil, false, nil
+		case err != nil || ok:
+			return r, ok, err
+		case def == nil:
+			return nil, false, nil
+		}
+		r, err = c.EvalWith(def, v)
+		return r, err == nil, err
+	})
 }
 
 // Int makes an integer Value from a big.Int, using int64 when it fits.
