@@ -34,7 +34,7 @@ func (a *app) load(f *configFlags) (*pipes.Config, error) {
 	cfg, err := pipes.Load(f.dir, pipes.Options{Types: engine.DefaultRegistry(), Secrets: secrets})
 	if cfg != nil {
 		for _, w := range cfg.Warnings {
-			fmt.Fprintf(a.stderr, "warning: %s\n", w)
+			fmt.Fprintln(a.stderr, w) // the message itself says "warning:"
 		}
 	}
 	var problems pipes.Errors

@@ -3,19 +3,22 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/store"
 )
 
 func (a *app) pumpCmd() *cobra.Command {
 	var cf configFlags
 	var dataDir string
-	var full bool
+	var full, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "pump PIPE",
 		Short: "Run one pipe once and print a JSON summary; exit 1 if the run fails",
@@ -28,13 +31,22 @@ func (a *app) pumpCmd() *cobra.Command {
 			if cfg.Pipe(args[0]) == nil {
 				return unknownPipe(args[0], cfg.Pipes)
 			}
-			st, err := a.openStore(dataDir, true)
+			var st *store.Store
+			if _, statErr := os.Stat(dataDir); dryRun && statErr != nil {
+				// A dry run creates no data folder: it reads an empty store.
+				st, err = store.Open("", store.Options{InMemory: true})
+			} else {
+				st, err = a.openStore(dataDir, true)
+			}
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if dryRun {
+				ctx = component.WithDryRun(ctx, func(line string) { fmt.Fprintln(a.stdout, cfg.Redact(line)) })
+			}
 			eng, err := engine.New(ctx, cfg, st, engine.DefaultRegistry(), a.logger())
 			if err != nil {
 				return err
@@ -53,5 +65,6 @@ func (a *app) pumpCmd() *cobra.Command {
 	cf.add(cmd)
 	cmd.Flags().StringVar(&dataDir, "data", "./sluice-data", "the data folder")
 	cmd.Flags().BoolVar(&full, "full", false, "reset the pipe first: read the source from the start and track deletions")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the requests that would change things outside sluice instead of sending them; change no datasets or offsets")
 	return cmd
 }

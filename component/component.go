@@ -41,6 +41,13 @@ type Source interface {
 	SupportsSince() bool
 }
 
+// PushedSource is a source whose entities are pushed to sluice (an HTTP
+// receiver) and written straight to the pipe's dataset: a run of its pipe
+// does nothing, and in particular never tracks deletions.
+type PushedSource interface {
+	Pushed()
+}
+
 // PopulatedSource is a source that knows whether its data is complete, for
 // a sink's "populated" flag (set_initial_offset "if-source-populated").
 // Sources without it count as populated once read to the end.
@@ -113,4 +120,7 @@ type Env struct {
 	// SourceDataset is the dataset the pipe's source reads, if it reads
 	// one (set for transforms and sinks).
 	SourceDataset string
+	// System looks up a built system (a "system:<kind>" config) by _id;
+	// nil when the config has none.
+	System func(id string) (any, bool)
 }

@@ -47,6 +47,16 @@ func DecodeTrigger(n *pipes.Node) (*Trigger, error) {
 	return t, nil
 }
 
+// DecodeNode lets a config struct hold a *Trigger field.
+func (t *Trigger) DecodeNode(n *pipes.Node) pipes.Errors {
+	tr, err := DecodeTrigger(n)
+	if err != nil {
+		return pipes.AsErrors(n, err)
+	}
+	*t = *tr
+	return nil
+}
+
 // Matches reports whether the entity's value at Key matches Value.
 func (t *Trigger) Matches(src *Dict) bool {
 	pattern, isPattern := t.Value.(string)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/rest"
 	"github.com/sluice-sync/sluice/sinks"
 	"github.com/sluice-sync/sluice/sources"
 	"github.com/sluice-sync/sluice/store"
@@ -18,7 +19,7 @@ import (
 // DefaultRegistry knows every built-in component type.
 func DefaultRegistry() *component.Registry {
 	r := component.NewRegistry()
-	for _, register := range []func(*component.Registry) error{sources.Register, sinks.Register, transforms.Register} {
+	for _, register := range []func(*component.Registry) error{sources.Register, sinks.Register, transforms.Register, rest.Register} {
 		if err := register(r); err != nil {
 			panic(err) // a duplicate built-in type is a programming error
 		}
@@ -28,9 +29,10 @@ func DefaultRegistry() *component.Registry {
 
 // Engine is a loaded config bound to a store.
 type Engine struct {
-	cfg   *pipes.Config
-	store *store.Store
-	pipes map[string]*Pipe
+	cfg     *pipes.Config
+	store   *store.Store
+	pipes   map[string]*Pipe
+	systems map[string]any // built systems by _id
 }
 
 // Pipe is a pipe ready to run.
@@ -38,8 +40,11 @@ type Pipe struct {
 	Config     *pipes.Pipe
 	Source     component.Source
 	Transforms []component.Transform
-	Sink       component.Sink
-	running    sync.Mutex // one run at a time
+	// TransformNames name each transform for messages: its type, or the
+	// namespace stage the engine added.
+	TransformNames []string
+	Sink           component.Sink
+	running        sync.Mutex // one run at a time
 }
 
 // ErrUnknownPipe reports a pipe id that the config does not have.
@@ -54,13 +59,22 @@ func New(ctx context.Context, cfg *pipes.Config, st *store.Store, reg *component
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &Engine{cfg: cfg, store: st, pipes: map[string]*Pipe{}}
+	e := &Engine{cfg: cfg, store: st, pipes: map[string]*Pipe{}, systems: map[string]any{}}
+	for _, sc := range cfg.Systems {
+		env := component.Env{Store: st, Logger: log.With("system", sc.ID)}
+		s, err := component.Build[any](reg, component.KindSystem, sc.Kind, sc.Component.Config, env)
+		if err != nil {
+			return nil, fmt.Errorf("system %q: %w", sc.ID, err)
+		}
+		e.systems[sc.ID] = s
+	}
+	_, dryRun := component.DryRun(ctx)
 	for _, pc := range cfg.Pipes {
-		p, err := build(pc, st, reg, log)
+		p, err := e.build(pc, reg, log)
 		if err != nil {
 			return nil, fmt.Errorf("pipe %q: %w", pc.ID, err)
 		}
-		if o, ok := p.Sink.(component.RunObserver); ok {
+		if o, ok := p.Sink.(component.RunObserver); ok && !dryRun {
 			if err := o.PipeLoaded(ctx); err != nil {
 				return nil, fmt.Errorf("pipe %q: %w", pc.ID, err)
 			}
@@ -70,8 +84,15 @@ func New(ctx context.Context, cfg *pipes.Config, st *store.Store, reg *component
 	return e, nil
 }
 
-func build(pc *pipes.Pipe, st *store.Store, reg *component.Registry, log *slog.Logger) (*Pipe, error) {
-	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID), Namespaces: pc.Namespaces}
+// system finds a built system by _id.
+func (e *Engine) system(id string) (any, bool) {
+	s, ok := e.systems[id]
+	return s, ok
+}
+
+func (e *Engine) build(pc *pipes.Pipe, reg *component.Registry, log *slog.Logger) (*Pipe, error) {
+	st := e.store
+	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID), Namespaces: pc.Namespaces, System: e.system}
 	p := &Pipe{Config: pc}
 	var err error
 	if p.Source, err = component.Build[component.Source](reg, component.KindSource, pc.Source.Type, pc.Source.Config, env); err != nil {
@@ -82,6 +103,7 @@ func build(pc *pipes.Pipe, st *store.Store, reg *component.Registry, log *slog.L
 	}
 	if pc.Namespaces.Add {
 		p.Transforms = append(p.Transforms, transforms.AddNamespaces(pc.Namespaces))
+		p.TransformNames = append(p.TransformNames, "add_namespaces")
 	}
 	for _, tc := range pc.Transforms {
 		t, err := component.Build[component.Transform](reg, component.KindTransform, tc.Type, tc.Config, env)
@@ -89,9 +111,11 @@ func build(pc *pipes.Pipe, st *store.Store, reg *component.Registry, log *slog.L
 			return nil, err
 		}
 		p.Transforms = append(p.Transforms, t)
+		p.TransformNames = append(p.TransformNames, tc.Type)
 	}
 	if pc.Namespaces.Remove {
 		p.Transforms = append(p.Transforms, transforms.RemoveNamespaces())
+		p.TransformNames = append(p.TransformNames, "remove_namespaces")
 	}
 	if p.Sink, err = component.Build[component.Sink](reg, component.KindSink, pc.Sink.Type, pc.Sink.Config, env); err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/store"
 )
 
@@ -41,15 +42,20 @@ type Summary struct {
 	DurationMS int64           `json:"duration_ms"`
 	Started    time.Time       `json:"started"`
 	Error      string          `json:"error,omitempty"`
+	// DryRun marks a run that sent nothing and changed nothing.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // defaultBatchSize is used when a pipe sets no batch_size. Dataset sinks
 // commit one transaction per batch, so a larger batch pays off there.
 func (p *Pipe) batchSize() int {
-	switch {
-	case p.Config.BatchSize > 0:
+	if p.Config.BatchSize > 0 {
 		return p.Config.BatchSize
-	case p.SinkDataset() != "":
+	}
+	if b, ok := p.Sink.(interface{ BatchSize() int }); ok {
+		return b.BatchSize()
+	}
+	if p.SinkDataset() != "" {
 		return 1000
 	}
 	return 100
@@ -68,7 +74,8 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 	}
 	defer p.running.Unlock()
 
-	r := &run{e: e, p: p, opts: opts, sum: Summary{Pipe: id, Started: time.Now().UTC()}}
+	_, dryRun := component.DryRun(ctx)
+	r := &run{e: e, p: p, opts: opts, dryRun: dryRun, sum: Summary{Pipe: id, Started: time.Now().UTC(), DryRun: dryRun}}
 	err = r.do(ctx)
 	r.sum.DurationMS = time.Since(r.sum.Started).Milliseconds()
 	r.sum.Offset = offsetJSON(r.state.LastSeen)
@@ -78,8 +85,10 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 	} else {
 		r.sum.Status = StatusCompleted
 	}
-	if serr := e.recordRun(id, r.sum); serr != nil && err == nil {
-		err = serr
+	if !dryRun {
+		if serr := e.recordRun(id, r.sum); serr != nil && err == nil {
+			err = serr
+		}
 	}
 	return r.sum, err
 }
@@ -89,6 +98,7 @@ type run struct {
 	e       *Engine
 	p       *Pipe
 	opts    RunOptions
+	dryRun  bool // change nothing: no dataset writes, offsets or run records
 	sum     Summary
 	state   store.PipeState
 	fullRun uint64 // the sink's full-run number, when tracking deletions
@@ -100,12 +110,19 @@ func (r *run) do(ctx context.Context) error {
 		return err
 	}
 	r.state = st
+	if _, pushed := r.p.Source.(component.PushedSource); pushed {
+		return nil // entities arrive by push; there is nothing to read or sweep
+	}
 	supportsSince := r.p.Source.SupportsSince()
 	resuming := st.FullRun != 0 && !r.opts.Full && supportsSince && st.LastSeen != ""
 	if r.opts.Full || !supportsSince {
 		r.state.LastSeen, r.state.FullRun = "", 0
 	}
 	r.sum.Full = r.state.LastSeen == "" || resuming
+	if r.dryRun {
+		req := component.ReadRequest{Since: r.state.LastSeen, BatchSize: r.p.batchSize()}
+		return r.p.Source.Read(ctx, req, func(b component.Batch) error { return r.dryBatch(ctx, b) })
+	}
 	if err := r.beginFullRun(ctx, resuming); err != nil {
 		return err
 	}
@@ -155,12 +172,9 @@ func (r *run) beginFullRun(ctx context.Context, resuming bool) error {
 // commits the pipe's progress with it.
 func (r *run) batch(ctx context.Context, b component.Batch) error {
 	r.sum.Read += len(b.Entities)
-	out := b.Entities
-	for i, t := range r.p.Transforms {
-		var err error
-		if out, err = t.Transform(ctx, out); err != nil {
-			return fmt.Errorf("transform %d (%s): %w", i, r.p.Config.Transforms[i].Type, err)
-		}
+	out, err := r.transform(ctx, b.Entities)
+	if err != nil {
+		return err
 	}
 	next := r.state
 	if r.p.Source.SupportsSince() {
@@ -170,7 +184,6 @@ func (r *run) batch(ctx context.Context, b component.Batch) error {
 	commit := func(tx *store.Tx) error { return tx.PutPipeState(r.p.Config.ID, next) }
 
 	var stats component.WriteStats
-	var err error
 	if ts, ok := r.p.Sink.(component.TransactionalSink); ok {
 		stats, err = ts.WriteWith(ctx, out, component.Progress{FullRun: r.fullRun, Commit: commit})
 	} else {
@@ -185,6 +198,39 @@ func (r *run) batch(ctx context.Context, b component.Batch) error {
 	r.sum.Written += stats.Written
 	r.sum.Deleted += stats.Deleted
 	return nil
+}
+
+// dryBatch runs one batch through the transforms (whose side-effecting
+// requests report instead of sending) and hands it to a sink that writes
+// outside sluice, which reports too; a dataset sink is skipped, and no
+// progress is committed.
+func (r *run) dryBatch(ctx context.Context, b component.Batch) error {
+	r.sum.Read += len(b.Entities)
+	out, err := r.transform(ctx, b.Entities)
+	if err != nil {
+		return err
+	}
+	if _, ok := r.p.Sink.(component.TransactionalSink); ok {
+		return nil
+	}
+	if _, err := r.p.Sink.Write(ctx, out); err != nil {
+		return fmt.Errorf("sink (%s): %w", r.p.Config.Sink.Type, err)
+	}
+	if r.p.Source.SupportsSince() {
+		r.state.LastSeen = b.Since
+	}
+	return nil
+}
+
+// transform runs entities through the pipe's transforms in order.
+func (r *run) transform(ctx context.Context, es []entity.Entity) ([]entity.Entity, error) {
+	for i, t := range r.p.Transforms {
+		var err error
+		if es, err = t.Transform(ctx, es); err != nil {
+			return nil, fmt.Errorf("transform %d (%s): %w", i, r.p.TransformNames[i], err)
+		}
+	}
+	return es, nil
 }
 
 // endFullRun deletes what a full run did not see and clears the run's mark,

@@ -67,6 +67,7 @@ func Load(dir string, opts Options) (*Config, error) {
 	}
 	slices.SortFunc(l.cfg.Pipes, func(a, b *Pipe) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(l.cfg.Systems, func(a, b *System) int { return strings.Compare(a.ID, b.ID) })
+	l.checkSystemRefs()
 	l.errs.Sort()
 	var problems, warnings Errors
 	for _, e := range l.errs {
@@ -216,4 +217,28 @@ func (l *loader) checkID(obj, id *Node) bool {
 	}
 	l.ids[id.Str] = id
 	return true
+}
+
+// SystemReferrer is implemented by component configs that use a system
+// (a "system" property); the loader checks the system exists.
+type SystemReferrer interface {
+	SystemRef() string
+}
+
+// checkSystemRefs reports components whose "system" names no system.
+func (l *loader) checkSystemRefs() {
+	for _, p := range l.cfg.Pipes {
+		comps := append([]Component{p.Source, p.Sink}, p.Transforms...)
+		for _, c := range comps {
+			ref, ok := c.Config.(SystemReferrer)
+			if !ok || ref.SystemRef() == "" || l.cfg.System(ref.SystemRef()) != nil || c.Node == nil {
+				continue
+			}
+			at := c.Node
+			if n := c.Node.Get("system"); n != nil {
+				at = n
+			}
+			l.errs.Add(at, "no system %q is defined (a config object with \"_id\": %q and \"type\": \"system:<kind>\")", ref.SystemRef(), ref.SystemRef())
+		}
+	}
 }

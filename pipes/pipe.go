@@ -156,6 +156,9 @@ func (l *loader) component(kind string, n *Node, pipeID string) (Component, bool
 	}
 	typ := n.Get("type")
 	switch {
+	case typ == nil && kind == "sink":
+		// Sesam's default: a sink without a type is a dataset sink.
+		typ = &Node{Kind: String, Str: "dataset", Pos: n.Pos, Pointer: n.Pointer + "/type"}
 	case typ == nil:
 		l.errs.Add(n, `missing required property "type"`)
 		return Component{}, false

@@ -6,7 +6,7 @@ import "github.com/sluice-sync/sluice/component"
 
 // Register adds every source type in this package to r.
 func Register(r *component.Registry) error {
-	for _, s := range []component.Spec{embeddedSpec, datasetSpec} {
+	for _, s := range []component.Spec{embeddedSpec, datasetSpec, httpEndpointSpec} {
 		if err := r.Register(s); err != nil {
 			return err
 		}

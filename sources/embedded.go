@@ -114,10 +114,10 @@ func (s *embedded) Read(ctx context.Context, req component.ReadRequest, emit fun
 				id, _ := entity.ID(e)
 				return fmt.Errorf("entity %q has no _updated that is a number or string, which supports_since needs", id)
 			}
-			if since != "" && compareSince(u, since) <= 0 {
+			if since != "" && CompareSince(u, since) <= 0 {
 				continue
 			}
-			if highest == "" || compareSince(u, highest) > 0 {
+			if highest == "" || CompareSince(u, highest) > 0 {
 				highest = u
 			}
 		}

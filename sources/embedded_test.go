@@ -74,8 +74,8 @@ func TestCompareSince(t *testing.T) {
 		{"2024-01-02T00:00:00Z", "2024-01-10T00:00:00Z", -1},
 		{"b", "a", 1},
 	} {
-		if got := compareSince(tc.a, tc.b); got != tc.want {
-			t.Errorf("compareSince(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
+		if got := CompareSince(tc.a, tc.b); got != tc.want {
+			t.Errorf("CompareSince(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
 }

@@ -19,10 +19,10 @@ func sinceValue(v gjson.Result) (string, bool) {
 	return "", false
 }
 
-// compareSince orders two continuation tokens: numerically when both are
+// CompareSince orders two continuation tokens: numerically when both are
 // numbers (exactly, whatever their size), otherwise as text — Sesam's
 // "is_since_comparable" contract.
-func compareSince(a, b string) int {
+func CompareSince(a, b string) int {
 	x, okA := new(big.Float).SetPrec(256).SetString(a)
 	y, okB := new(big.Float).SetPrec(256).SetString(b)
 	if okA && okB {

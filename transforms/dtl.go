@@ -24,24 +24,12 @@ func (r *Rules) DecodeNode(n *pipes.Node) pipes.Errors {
 	return pipes.AsErrors(n, err)
 }
 
-// Trigger holds a decoded trigger_on object.
-type Trigger struct {
-	*dtl.Trigger
-}
-
-// DecodeNode decodes {"key": PATH, "value": VALUE}.
-func (t *Trigger) DecodeNode(n *pipes.Node) pipes.Errors {
-	tr, err := dtl.DecodeTrigger(n)
-	t.Trigger = tr
-	return pipes.AsErrors(n, err)
-}
-
 // DTLConfig is the config of the "dtl" transform.
 type DTLConfig struct {
 	Rules Rules `json:"rules" cfg:"required"`
 	// TriggerOn, when set, runs the rules only for entities whose value at
 	// key matches value; others pass through unchanged.
-	TriggerOn Trigger `json:"trigger_on"`
+	TriggerOn *dtl.Trigger `json:"trigger_on"`
 	// IDRequired makes an output entity without a string _id an error.
 	IDRequired bool `json:"id_required"`
 }
@@ -55,7 +43,7 @@ var dtlSpec = component.Typed(component.KindTransform, "dtl",
 	func(c *DTLConfig, env component.Env) (component.Transform, error) {
 		ns := env.Namespaces
 		opts := dtl.Options{
-			TriggerOn:             c.TriggerOn.Trigger,
+			TriggerOn:             c.TriggerOn,
 			IDRequired:            c.IDRequired,
 			NamespacedIdentifiers: ns.Enabled,
 			IdentityNamespace:     ns.Identity,

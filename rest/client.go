@@ -1,0 +1,204 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluice-sync/sluice/component"
+)
+
+// Request is one HTTP request an operation makes.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+	// SideEffects marks a request that changes things at the server; in a
+	// dry run it is shown, not sent.
+	SideEffects bool
+
+	rateRetries int
+	rateDelay   time.Duration
+}
+
+// Response is what came back.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	// JSON is the decoded body when the server said it is JSON.
+	JSON    any
+	HasJSON bool
+}
+
+// ErrDryRun is returned for a side-effecting request in a dry run: it was
+// shown, not sent.
+var ErrDryRun = errors.New("dry run: request not sent")
+
+// maxBody bounds how much of a response is read.
+const maxBody = 64 << 20
+
+// Do sends req with the system's authentication, waiting and retrying on
+// 429 and 503 (rate limiting: rate_limiting_retries times, after
+// Retry-After or rate_limiting_delay) and on connection failures
+// (connection_retries times, with exponential backoff).
+func (s *System) Do(ctx context.Context, req *Request) (*Response, error) {
+	if show, dry := component.DryRun(ctx); dry && req.SideEffects {
+		show(req.describe())
+		return nil, ErrDryRun
+	}
+	rateLeft, connLeft := req.rateRetries, s.cfg.ConnectionRetries
+	backoff := 500 * time.Millisecond
+	for {
+		resp, err := s.send(ctx, req)
+		if err != nil {
+			if connLeft > 0 && retryableConnError(err, req) && ctx.Err() == nil {
+				connLeft--
+				if werr := sleep(ctx, backoff); werr != nil {
+					return nil, werr
+				}
+				backoff *= 2
+				continue
+			}
+			return nil, fmt.Errorf("%s %s: %w", req.Method, redactURL(req.URL), err)
+		}
+		if (resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusServiceUnavailable) && rateLeft > 0 {
+			rateLeft--
+			wait := req.rateDelay
+			if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+				wait = d
+			}
+			if werr := sleep(ctx, wait); werr != nil {
+				return nil, werr
+			}
+			continue
+		}
+		return resp, nil
+	}
+}
+
+func (s *System) send(ctx context.Context, req *Request) (*Response, error) {
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, bytes.NewReader(req.Body))
+	if err != nil {
+		return nil, err
+	}
+	hreq.Header = req.Header.Clone()
+	if hreq.Header == nil {
+		hreq.Header = http.Header{}
+	}
+	if err := s.auth.authorize(ctx, hreq); err != nil {
+		return nil, fmt.Errorf("authentication: %w", err)
+	}
+	hresp, err := s.client.Do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	defer hresp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(hresp.Body, maxBody))
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: body}
+	if ct, _, _ := mime.ParseMediaType(hresp.Header.Get("Content-Type")); s.jsonType[strings.ToLower(ct)] && len(bytes.TrimSpace(body)) > 0 {
+		v, err := decodeJSON(body)
+		if err != nil {
+			return nil, fmt.Errorf("status %d: the body is not valid JSON: %w (%s)", resp.Status, err, excerpt(body))
+		}
+		resp.JSON, resp.HasJSON = v, true
+	}
+	return resp, nil
+}
+
+// retryableConnError reports a failure worth retrying: a connection that
+// could not be made (nothing reached the server), or any connection error
+// for a request that is safe to repeat.
+func retryableConnError(err error, req *Request) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		var ne net.Error
+		return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+	}
+	return false
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(h string) (time.Duration, bool) {
+	if h == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// describe renders a request for a dry run: method, URL, headers (the
+// Authorization header always hidden) and body.
+func (req *Request) describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", req.Method, req.URL)
+	keys := make([]string, 0, len(req.Header))
+	for k := range req.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := strings.Join(req.Header[k], ", ")
+		if strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Cookie") {
+			v = "***"
+		}
+		fmt.Fprintf(&b, "\n  %s: %s", k, v)
+	}
+	if len(req.Body) > 0 {
+		fmt.Fprintf(&b, "\n  %s", req.Body)
+	}
+	return b.String()
+}
+
+// excerpt is the start of a body, for error messages.
+func excerpt(b []byte) string {
+	const n = 300
+	s := strings.TrimSpace(string(b))
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+// redactURL hides credentials written into a URL.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		if at := strings.IndexByte(u[i+3:], '@'); at >= 0 && !strings.Contains(u[i+3:i+3+at], "/") {
+			return u[:i+3] + "***@" + u[i+3+at+1:]
+		}
+	}
+	return u
+}

@@ -1,0 +1,218 @@
+package rest
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sluice-sync/sluice/pipes"
+)
+
+// OperationConfig is one named operation of a REST system (or of a rest
+// source, transform or sink, whose own operations take precedence).
+type OperationConfig struct {
+	URL         Template          `json:"url" cfg:"required"`
+	Method      string            `json:"method" cfg:"required"`
+	Headers     map[string]string `json:"headers"`
+	Params      map[string]any    `json:"params"`
+	PayloadType string            `json:"payload-type"`
+	Payload     any               `json:"payload"`
+	Properties  map[string]any    `json:"properties"`
+
+	ResponseProperty        string `json:"response_property"`
+	ResponseHeadersProperty string `json:"response_headers_property"`
+	ResponseStatusProperty  string `json:"response_status_property"`
+	PayloadProperty         string `json:"payload_property"`
+
+	NextPageLink                Template           `json:"next_page_link"`
+	NextPageTerminationStrategy pipes.StringOrList `json:"next_page_termination_strategy"`
+	PageSize                    *int               `json:"page_size"`
+	IDExpression                Template           `json:"id_expression"`
+	UpdatedExpression           Template           `json:"updated_expression"`
+	SincePropertyName           string             `json:"since_property_name"`
+	SincePropertyLocation       string             `json:"since_property_location"`
+
+	AllowedStatusCodes  StatusCodes `json:"allowed_status_codes"`
+	IgnoredStatusCodes  StatusCodes `json:"ignored_status_codes"`
+	RateLimitingRetries *int        `json:"rate_limiting_retries"`
+	RateLimitingDelay   *float64    `json:"rate_limiting_delay"`
+}
+
+var methods = []string{"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"}
+
+// Payload types.
+const (
+	PayloadJSON        = "json"
+	PayloadJSONTransit = "json-transit"
+	PayloadForm        = "form"
+	PayloadText        = "text"
+)
+
+// Next-page termination strategies.
+const (
+	TerminateEmptyResult     = "empty-result"
+	TerminateSameLink        = "same-next-page-link"
+	TerminateLinkEmpty       = "next-page-link-empty"
+	TerminateSameNextRequest = "same-next-page-request"
+)
+
+// Validate checks the enumerations.
+func (o *OperationConfig) Validate() error {
+	var errs []error
+	if !contains(methods, o.Method) {
+		errs = append(errs, &pipes.FieldError{Field: "method", Err: fmt.Errorf("method must be one of %s (case sensitive), not %q", strings.Join(methods, ", "), o.Method)})
+	}
+	switch o.PayloadType {
+	case "", PayloadJSON, PayloadJSONTransit, PayloadForm, PayloadText:
+	case "multipart-form":
+		errs = append(errs, &pipes.FieldError{Field: "payload-type", Err: errors.New(`payload-type "multipart-form" is not supported yet; use "form"`)})
+	default:
+		errs = append(errs, &pipes.FieldError{Field: "payload-type", Err: fmt.Errorf("payload-type must be json, json-transit, form or text, not %q", o.PayloadType)})
+	}
+	for _, s := range o.NextPageTerminationStrategy {
+		if !contains([]string{TerminateEmptyResult, TerminateSameLink, TerminateLinkEmpty, TerminateSameNextRequest}, s) {
+			errs = append(errs, &pipes.FieldError{Field: "next_page_termination_strategy", Err: fmt.Errorf("unknown termination strategy %q", s)})
+		}
+	}
+	switch o.SincePropertyLocation {
+	case "", "query", "header":
+	default:
+		errs = append(errs, &pipes.FieldError{Field: "since_property_location", Err: fmt.Errorf(`since_property_location must be "query" or "header", not %q`, o.SincePropertyLocation)})
+	}
+	return errors.Join(errs...)
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// StatusCodes is a set of HTTP statuses written as Sesam does: "200,404",
+// ranges "200-299", or a list of numbers.
+type StatusCodes struct {
+	ranges [][2]int
+	set    bool
+}
+
+// DecodeNode reads "200,201", "200-299" or [200, 201].
+func (s *StatusCodes) DecodeNode(n *pipes.Node) pipes.Errors {
+	var parts []string
+	switch n.Kind {
+	case pipes.String:
+		parts = strings.Split(n.Str, ",")
+	case pipes.Number:
+		parts = []string{n.Str}
+	case pipes.Array:
+		for _, it := range n.Items {
+			if it.Kind != pipes.Number && it.Kind != pipes.String {
+				return pipes.Errors{pipes.Errorf(it, "a status code is a number, got %s", it.Describe())}
+			}
+			parts = append(parts, it.Str)
+		}
+	default:
+		return pipes.Errors{pipes.Errorf(n, `expected status codes such as "200,404" or "200-299", got %s`, n.Describe())}
+	}
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		lo, hi, isRange := strings.Cut(p, "-")
+		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		if err1 != nil || err2 != nil || a < 100 || b > 599 || a > b {
+			return pipes.Errors{pipes.Errorf(n, "%q is not a status code or range of status codes", p)}
+		}
+		s.ranges = append(s.ranges, [2]int{a, b})
+	}
+	s.set = true
+	return nil
+}
+
+// Has reports whether code is in the set.
+func (s StatusCodes) Has(code int) bool {
+	for _, r := range s.ranges {
+		if code >= r[0] && code <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// String renders the set for messages.
+func (s StatusCodes) String() string {
+	var parts []string
+	for _, r := range s.ranges {
+		if r[0] == r[1] {
+			parts = append(parts, strconv.Itoa(r[0]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", r[0], r[1]))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// Overrides are the operation settings a rest source, transform or sink
+// may set for itself; set ones take precedence over the operation's.
+type Overrides struct {
+	Properties              map[string]any `json:"properties"`
+	Payload                 any            `json:"payload"`
+	ResponseProperty        string         `json:"response_property"`
+	ResponseHeadersProperty string         `json:"response_headers_property"`
+	ResponseStatusProperty  string         `json:"response_status_property"`
+	PayloadProperty         string         `json:"payload_property"`
+	NextPageLink            Template       `json:"next_page_link"`
+	IDExpression            Template       `json:"id_expression"`
+	UpdatedExpression       Template       `json:"updated_expression"`
+	SincePropertyName       string         `json:"since_property_name"`
+	SincePropertyLocation   string         `json:"since_property_location"`
+	AllowedStatusCodes      StatusCodes    `json:"allowed_status_codes"`
+	IgnoredStatusCodes      StatusCodes    `json:"ignored_status_codes"`
+	RateLimitingRetries     *int           `json:"rate_limiting_retries"`
+	RateLimitingDelay       *float64       `json:"rate_limiting_delay"`
+}
+
+// apply returns op with the set overrides in place.
+func (o *Overrides) apply(op OperationConfig) OperationConfig {
+	if o.Properties != nil {
+		op.Properties = o.Properties
+	}
+	if o.Payload != nil {
+		op.Payload = o.Payload
+	}
+	setStr := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	setStr(&op.ResponseProperty, o.ResponseProperty)
+	setStr(&op.ResponseHeadersProperty, o.ResponseHeadersProperty)
+	setStr(&op.ResponseStatusProperty, o.ResponseStatusProperty)
+	setStr(&op.PayloadProperty, o.PayloadProperty)
+	setStr(&op.SincePropertyName, o.SincePropertyName)
+	setStr(&op.SincePropertyLocation, o.SincePropertyLocation)
+	for _, t := range []struct{ dst, src *Template }{{&op.NextPageLink, &o.NextPageLink}, {&op.IDExpression, &o.IDExpression}, {&op.UpdatedExpression, &o.UpdatedExpression}} {
+		if t.src.IsSet() {
+			*t.dst = *t.src
+		}
+	}
+	if o.AllowedStatusCodes.set {
+		op.AllowedStatusCodes = o.AllowedStatusCodes
+	}
+	if o.IgnoredStatusCodes.set {
+		op.IgnoredStatusCodes = o.IgnoredStatusCodes
+	}
+	if o.RateLimitingRetries != nil {
+		op.RateLimitingRetries = o.RateLimitingRetries
+	}
+	if o.RateLimitingDelay != nil {
+		op.RateLimitingDelay = o.RateLimitingDelay
+	}
+	return op
+}

@@ -1,0 +1,138 @@
+package rest
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/dtl"
+)
+
+// EndpointConfig is what the rest source, transform and sink share: the
+// system, the default operation, operations of their own, and overrides of
+// operation settings.
+type EndpointConfig struct {
+	System     string                      `json:"system" cfg:"required"`
+	Operation  string                      `json:"operation"`
+	Operations map[string]*OperationConfig `json:"operations"`
+	Overrides
+	Trace any `json:"trace" cfg:"ignored"`
+}
+
+// SystemRef names the system, so the config loader can check it exists.
+func (c *EndpointConfig) SystemRef() string { return c.System }
+
+// endpoint is a built EndpointConfig.
+type endpoint struct {
+	sys  *System
+	cfg  *EndpointConfig
+	pipe string
+}
+
+func newEndpoint(c *EndpointConfig, env component.Env) (*endpoint, error) {
+	if env.System == nil {
+		return nil, fmt.Errorf("system %q: no systems are available here", c.System)
+	}
+	s, ok := env.System(c.System)
+	if !ok {
+		return nil, fmt.Errorf("system %q is not defined", c.System)
+	}
+	sys, ok := s.(*System)
+	if !ok {
+		return nil, fmt.Errorf("system %q is not a REST system (\"type\": \"system:rest\")", c.System)
+	}
+	e := &endpoint{sys: sys, cfg: c, pipe: env.PipeID}
+	if c.Operation != "" {
+		if _, _, err := e.operation(c.Operation); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// operation resolves a named operation with the component's overrides.
+func (e *endpoint) operation(name string) (string, *OperationConfig, error) {
+	if name == "" {
+		return "", nil, fmt.Errorf("no operation: set \"operation\" on the %s or on the entity", "component")
+	}
+	op, err := e.sys.operation(name, e.cfg.Operations)
+	if err != nil {
+		return "", nil, err
+	}
+	merged := e.cfg.Overrides.apply(*op)
+	return name, &merged, nil
+}
+
+// templateValue turns a DTL value into what templates and JSON payloads
+// work with: maps, slices, int64, *big.Int, float64, strings, bools; typed
+// values as their transit strings.
+func templateValue(v dtl.Value) any {
+	switch x := v.(type) {
+	case *dtl.Dict:
+		m := make(map[string]any, x.Len())
+		x.Range(func(k string, e dtl.Value) bool {
+			m[k] = templateValue(e)
+			return true
+		})
+		return m
+	case dtl.List:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = templateValue(e)
+		}
+		return l
+	case nil, bool, int64, *big.Int, float64, string:
+		return x
+	case *apd.Decimal, time.Time, dtl.NI, dtl.URI, dtl.UUID, dtl.Bytes:
+		s := string(dtl.EncodeJSON(x))
+		return strings.Trim(s, `"`)
+	}
+	return fmt.Sprint(v)
+}
+
+// entityVars are the template variables for one entity: its members at
+// the top level (as Sesam's id templates see them), "entity", and
+// "properties" — the entity's own, or else the configured ones.
+func entityVars(d *dtl.Dict, defaults map[string]any) (entity map[string]any, vars map[string]any) {
+	entity = templateValue(d).(map[string]any)
+	vars = make(map[string]any, len(entity)+4)
+	for k, v := range entity {
+		vars[k] = v
+	}
+	vars["entity"] = entity
+	if p, ok := entity["properties"].(map[string]any); ok {
+		vars["properties"] = p
+	} else if defaults != nil {
+		vars["properties"] = defaults
+	} else {
+		vars["properties"] = map[string]any{}
+	}
+	return entity, vars
+}
+
+// entityID is the _id of an entity, for messages.
+func entityID(d *dtl.Dict) string {
+	if id, ok := d.Get("_id"); ok {
+		if s, ok := id.(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// walkPath follows a dotted property path (payload_property) into a
+// decoded JSON body.
+func walkPath(v dtl.Value, path string) dtl.Value {
+	if path == "" {
+		return v
+	}
+	steps, err := dtl.SplitSteps(path)
+	if err != nil {
+		return nil
+	}
+	return dtl.Walk(v, steps)
+}

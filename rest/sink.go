@@ -1,0 +1,177 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sync"
+
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/dtl"
+	"github.com/sluice-sync/sluice/entity"
+)
+
+// SinkConfig is the config of the "rest" sink: each entity, shaped
+// {_id, operation?, properties?, payload?}, becomes one request.
+type SinkConfig struct {
+	EndpointConfig
+	// DeleteOperation is run for deleted entities (with the same shape);
+	// without it, deleted entities are skipped.
+	DeleteOperation string `json:"delete_operation"`
+	// Workers sends this many requests at once. Entities with the same
+	// _id always go to the same worker, in order.
+	Workers int `json:"workers"`
+}
+
+// Validate checks the worker count.
+func (c *SinkConfig) Validate() error {
+	if c.Workers < 1 || c.Workers > 64 {
+		return errors.New("workers must be between 1 and 64")
+	}
+	return nil
+}
+
+var sinkSpec = component.Typed(component.KindSink, "rest",
+	"Sends each entity to a REST service with an operation (the entity's \"operation\", or the configured one).",
+	func() *SinkConfig { return &SinkConfig{Workers: 1} },
+	func(c *SinkConfig, env component.Env) (component.Sink, error) {
+		e, err := newEndpoint(&c.EndpointConfig, env)
+		if err != nil {
+			return nil, err
+		}
+		if c.DeleteOperation != "" {
+			if _, _, err := e.operation(c.DeleteOperation); err != nil {
+				return nil, err
+			}
+		}
+		return &restSink{e: e, cfg: c}, nil
+	})
+
+type restSink struct {
+	e   *endpoint
+	cfg *SinkConfig
+}
+
+// BatchSize is the rest sink's default batch: one entity, as in Sesam, so
+// progress is committed after every request; with several workers, enough
+// to keep them all busy.
+func (s *restSink) BatchSize() int {
+	if s.cfg.Workers > 1 {
+		return 25 * s.cfg.Workers
+	}
+	return 1
+}
+
+func (s *restSink) Write(ctx context.Context, es []entity.Entity) (component.WriteStats, error) {
+	if s.cfg.Workers <= 1 || len(es) <= 1 {
+		var stats component.WriteStats
+		for _, e := range es {
+			if err := s.send(ctx, e, &stats); err != nil {
+				return stats, err
+			}
+		}
+		return stats, nil
+	}
+	return s.writeParallel(ctx, es)
+}
+
+// writeParallel spreads entities over the workers by _id, so each _id's
+// requests keep their order; the first error cancels the rest.
+func (s *restSink) writeParallel(ctx context.Context, es []entity.Entity) (component.WriteStats, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queues := make([][]entity.Entity, s.cfg.Workers)
+	for _, e := range es {
+		id, _ := entity.ID(e)
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		w := int(h.Sum32() % uint32(s.cfg.Workers))
+		queues[w] = append(queues[w], e)
+	}
+	var mu sync.Mutex
+	var total component.WriteStats
+	var firstErr error
+	var wg sync.WaitGroup
+	for _, q := range queues {
+		if len(q) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func(q []entity.Entity) {
+			defer wg.Done()
+			var stats component.WriteStats
+			var err error
+			for _, e := range q {
+				if err = s.send(ctx, e, &stats); err != nil {
+					cancel()
+					break
+				}
+			}
+			mu.Lock()
+			total.Written += stats.Written
+			total.Unchanged += stats.Unchanged
+			total.Deleted += stats.Deleted
+			if err != nil && (firstErr == nil || errors.Is(firstErr, context.Canceled)) {
+				firstErr = err
+			}
+			mu.Unlock()
+		}(q)
+	}
+	wg.Wait()
+	return total, firstErr
+}
+
+// send runs the operation for one entity.
+func (s *restSink) send(ctx context.Context, raw entity.Entity, stats *component.WriteStats) error {
+	d, err := dtl.DecodeEntity(raw)
+	if err != nil {
+		return err
+	}
+	deleted := entity.Deleted(raw)
+	opName := s.cfg.Operation
+	if v, ok := d.Get("operation"); ok {
+		if str, ok := v.(string); ok && str != "" {
+			opName = str
+		}
+	}
+	if deleted {
+		if s.cfg.DeleteOperation == "" {
+			stats.Unchanged++
+			return nil
+		}
+		opName = s.cfg.DeleteOperation
+	}
+	name, op, err := s.e.operation(opName)
+	if err != nil {
+		return fmt.Errorf("entity %q: %w", entityID(d), err)
+	}
+	_, vars := entityVars(d, op.Properties)
+	payload := op.Payload
+	if p, ok := d.Get("payload"); ok {
+		payload = templateValue(p)
+	}
+	req, err := s.e.sys.buildRequest(op, vars, payload, true, "")
+	if err != nil {
+		return fmt.Errorf("entity %q: operation %s: %w", entityID(d), name, err)
+	}
+	resp, err := s.e.sys.Do(ctx, req)
+	if errors.Is(err, ErrDryRun) {
+		return nil
+	}
+	if err == nil {
+		var ignored bool
+		if ignored, err = checkStatus(op, req, resp); err == nil && ignored {
+			stats.Unchanged++
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("entity %q: operation %s: %w", entityID(d), name, err)
+	}
+	stats.Written++
+	if deleted {
+		stats.Deleted++
+	}
+	return nil
+}
