@@ -85,6 +85,19 @@ func (d *Dict) Get(k string) (Value, bool) {
 	return d.At(i), true
 }
 
+// Raw returns member k as JSON text: the input's own bytes while the member
+// is undecoded, else its transit encoding. ok is false when k is absent.
+func (d *Dict) Raw(k string) (raw []byte, ok bool) {
+	i := d.find(k)
+	if i < 0 {
+		return nil, false
+	}
+	if m := d.members[i]; m.raw != nil {
+		return m.raw, true
+	}
+	return AppendJSON(nil, d.members[i].val), true
+}
+
 // At returns the value of the i-th member, decoding it if needed.
 func (d *Dict) At(i int) Value {
 	m := &d.members[i]

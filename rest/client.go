@@ -36,8 +36,8 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
-	// JSON is the decoded body when the server said it is JSON.
-	JSON    any
+	// HasJSON says the server sent a JSON body (by its Content-Type, or
+	// json_content_types); it is decoded only where it is used.
 	HasJSON bool
 }
 
@@ -92,7 +92,7 @@ func (s *System) send(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	hreq.Header = req.Header.Clone()
+	hreq.Header = req.Header // built for this request; authorize sets its header here
 	if hreq.Header == nil {
 		hreq.Header = http.Header{}
 	}
@@ -109,13 +109,8 @@ func (s *System) send(ctx context.Context, req *Request) (*Response, error) {
 		return nil, err
 	}
 	resp := &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: body}
-	if ct, _, _ := mime.ParseMediaType(hresp.Header.Get("Content-Type")); s.jsonType[strings.ToLower(ct)] && len(bytes.TrimSpace(body)) > 0 {
-		v, err := decodeJSON(body)
-		if err != nil {
-			return nil, fmt.Errorf("status %d: the body is not valid JSON: %w (%s)", resp.Status, err, excerpt(body))
-		}
-		resp.JSON, resp.HasJSON = v, true
-	}
+	ct, _, _ := mime.ParseMediaType(hresp.Header.Get("Content-Type"))
+	resp.HasJSON = s.jsonType[strings.ToLower(ct)] && len(bytes.TrimSpace(body)) > 0
 	return resp, nil
 }
 

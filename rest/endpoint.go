@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/apd/v3"
@@ -31,6 +32,7 @@ type endpoint struct {
 	sys  *System
 	cfg  *EndpointConfig
 	pipe string
+	ops  sync.Map // name → *OperationConfig with the overrides applied
 }
 
 func newEndpoint(c *EndpointConfig, env component.Env) (*endpoint, error) {
@@ -59,11 +61,15 @@ func (e *endpoint) operation(name string) (string, *OperationConfig, error) {
 	if name == "" {
 		return "", nil, fmt.Errorf("no operation: set \"operation\" on the %s or on the entity", "component")
 	}
+	if op, ok := e.ops.Load(name); ok {
+		return name, op.(*OperationConfig), nil
+	}
 	op, err := e.sys.operation(name, e.cfg.Operations)
 	if err != nil {
 		return "", nil, err
 	}
 	merged := e.cfg.Overrides.apply(*op)
+	e.ops.Store(name, &merged)
 	return name, &merged, nil
 }
 
@@ -94,24 +100,64 @@ func templateValue(v dtl.Value) any {
 	return fmt.Sprint(v)
 }
 
+// entityKey holds, in template variables, the entity whose members are
+// also top-level variables. Variables may hold *dtl.Dict values: the simple
+// templates read them directly, and the Jinja engine gets plain maps made
+// on demand (see materialize), so an entity is not converted unless a
+// template needs it.
+const entityKey = "\x00entity"
+
 // entityVars are the template variables for one entity: its members at
 // the top level (as Sesam's id templates see them), "entity", and
 // "properties" — the entity's own, or else the configured ones.
-func entityVars(d *dtl.Dict, defaults map[string]any) (entity map[string]any, vars map[string]any) {
-	entity = templateValue(d).(map[string]any)
-	vars = make(map[string]any, len(entity)+4)
-	for k, v := range entity {
-		vars[k] = v
+func entityVars(d *dtl.Dict, defaults map[string]any) map[string]any {
+	vars := map[string]any{entityKey: d, "entity": d}
+	if p, ok := d.Get("properties"); ok {
+		if pd, ok := p.(*dtl.Dict); ok {
+			vars["properties"] = pd
+			return vars
+		}
 	}
-	vars["entity"] = entity
-	if p, ok := entity["properties"].(map[string]any); ok {
-		vars["properties"] = p
-	} else if defaults != nil {
+	if defaults != nil {
 		vars["properties"] = defaults
 	} else {
 		vars["properties"] = map[string]any{}
 	}
-	return entity, vars
+	return vars
+}
+
+// materialize gives the Jinja engine plain values: dicts become maps and
+// the entity's members become top-level variables (unless a variable of
+// the same name is set).
+func materialize(vars map[string]any) map[string]any {
+	out := make(map[string]any, len(vars)+8)
+	if d, ok := vars[entityKey].(*dtl.Dict); ok {
+		for k, v := range templateValue(d).(map[string]any) {
+			out[k] = v
+		}
+	}
+	for k, v := range vars {
+		if k == entityKey {
+			continue
+		}
+		if d, ok := v.(*dtl.Dict); ok {
+			out[k] = templateValue(d)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// lookupVar finds the first step of a variable path.
+func lookupVar(vars map[string]any, name string) (any, bool) {
+	if v, ok := vars[name]; ok {
+		return v, true
+	}
+	if d, ok := vars[entityKey].(*dtl.Dict); ok {
+		return d.Get(name)
+	}
+	return nil, false
 }
 
 // entityID is the _id of an entity, for messages.

@@ -51,7 +51,7 @@ func (e *endpoint) run(ctx context.Context, op *OperationConfig, vars map[string
 		var body dtl.Value
 		if resp.HasJSON {
 			if body, err = dtl.DecodeJSON(resp.Body); err != nil {
-				return false, err
+				return false, fmt.Errorf("%s %s answered %d with a body that is not valid JSON: %w (%s)", req.Method, redactURL(req.URL), resp.Status, err, excerpt(resp.Body))
 			}
 		} else if len(resp.Body) > 0 {
 			body = string(resp.Body)

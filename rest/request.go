@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/sluice-sync/sluice/dtl"
 	"net/http"
 	"net/url"
 	"sort"
@@ -29,8 +31,8 @@ func jsonEncode(v any) ([]byte, error) {
 // A next-page link, when given, replaces the operation's URL and params.
 func (s *System) buildRequest(op *OperationConfig, vars map[string]any, payload any, sideEffects bool, link string) (*Request, error) {
 	rel := link
+	var err error
 	if rel == "" {
-		var err error
 		if rel, err = op.URL.Render(vars); err != nil {
 			return nil, fmt.Errorf("url: %w", err)
 		}
@@ -80,7 +82,11 @@ func (s *System) buildRequest(op *OperationConfig, vars map[string]any, payload 
 	}
 	vars["headers"] = headerMap(header)
 	var body []byte
-	if payload != nil {
+	if raw, ok := payload.(entityPayload); ok {
+		if body, err = raw.encode(op.PayloadType, header); err != nil {
+			return nil, fmt.Errorf("payload: %w", err)
+		}
+	} else if payload != nil {
 		rendered, skip, err := renderValue(payload, vars)
 		if err != nil {
 			return nil, fmt.Errorf("payload: %w", err)
@@ -104,6 +110,33 @@ func (s *System) buildRequest(op *OperationConfig, vars map[string]any, payload 
 		req.rateDelay = time.Second
 	}
 	return req, nil
+}
+
+// entityPayload is an entity's own "payload" member as transit-encoded
+// JSON. It is data, not a template (only configured payloads are), and
+// usually goes out as it came in.
+type entityPayload []byte
+
+func (p entityPayload) encode(payloadType string, header http.Header) ([]byte, error) {
+	switch payloadType {
+	case PayloadJSONTransit:
+		if header.Get("Content-Type") == "" {
+			header.Set("Content-Type", "application/json")
+		}
+		return p, nil
+	case "", PayloadJSON:
+		if !bytes.Contains(p, []byte(`"~`)) { // nothing transit-encoded: the bytes are the JSON
+			if header.Get("Content-Type") == "" {
+				header.Set("Content-Type", "application/json")
+			}
+			return p, nil
+		}
+	}
+	v, err := dtl.DecodeJSON(p)
+	if err != nil {
+		return nil, err
+	}
+	return encodePayload(payloadType, templateValue(v), header)
 }
 
 // encodePayload writes a payload as its payload-type says, and sets the

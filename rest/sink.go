@@ -128,7 +128,8 @@ func (s *restSink) send(ctx context.Context, raw entity.Entity, stats *component
 	if err != nil {
 		return err
 	}
-	deleted := entity.Deleted(raw)
+	del, _ := d.Get("_deleted")
+	deleted := del == true
 	opName := s.cfg.Operation
 	if v, ok := d.Get("operation"); ok {
 		if str, ok := v.(string); ok && str != "" {
@@ -146,11 +147,12 @@ func (s *restSink) send(ctx context.Context, raw entity.Entity, stats *component
 	if err != nil {
 		return fmt.Errorf("entity %q: %w", entityID(d), err)
 	}
-	_, vars := entityVars(d, op.Properties)
+	// The payload first, while it is still the entity's own bytes.
 	payload := op.Payload
-	if p, ok := d.Get("payload"); ok {
-		payload = templateValue(p)
+	if raw, ok := d.Raw("payload"); ok {
+		payload = entityPayload(raw)
 	}
+	vars := entityVars(d, op.Properties)
 	req, err := s.e.sys.buildRequest(op, vars, payload, true, "")
 	if err != nil {
 		return fmt.Errorf("entity %q: operation %s: %w", entityID(d), name, err)

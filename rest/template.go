@@ -4,21 +4,89 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/nikolalohinski/gonja/v2"
 	"github.com/nikolalohinski/gonja/v2/exec"
 
+	"github.com/sluice-sync/sluice/dtl"
 	"github.com/sluice-sync/sluice/pipes"
 )
 
 // Template is a Jinja template from a config string, compiled once. A
-// string without template syntax renders as itself without the engine.
+// string without template syntax renders as itself without the engine, and
+// one that only substitutes variables ("items/{{ entity.id }}") renders
+// them directly when they hold strings or integers.
 type Template struct {
 	Src   string
 	tpl   *exec.Template
 	plain bool
+	parts []templatePart // the simple form, when the template has one
+}
+
+// templatePart is literal text, or a dotted variable to substitute.
+type templatePart struct {
+	text string
+	path []string
+}
+
+// simpleVar matches a plain variable substitution: {{ a.b.c }}.
+var simpleVar = regexp.MustCompile(`\{\{\s*([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\s*\}\}`)
+
+// simpleParts splits src into literals and variables, or reports that the
+// template needs the engine.
+func simpleParts(src string) ([]templatePart, bool) {
+	var parts []templatePart
+	last := 0
+	for _, m := range simpleVar.FindAllStringSubmatchIndex(src, -1) {
+		parts = append(parts, templatePart{text: src[last:m[0]]}, templatePart{path: strings.Split(src[m[2]:m[3]], ".")})
+		last = m[1]
+	}
+	parts = append(parts, templatePart{text: src[last:]})
+	for _, p := range parts {
+		if p.path == nil && strings.ContainsAny(p.text, "{}%#") {
+			return nil, false
+		}
+	}
+	return parts, true
+}
+
+// renderSimple renders the simple form; ok is false when a variable holds
+// something whose rendering is the engine's business.
+func (t *Template) renderSimple(vars map[string]any) (string, bool) {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.path == nil {
+			b.WriteString(p.text)
+			continue
+		}
+		v, ok := lookupVar(vars, p.path[0])
+		if !ok {
+			return "", false
+		}
+		for _, step := range p.path[1:] {
+			switch m := v.(type) {
+			case map[string]any:
+				v = m[step]
+			case *dtl.Dict:
+				v, _ = m.Get(step)
+			default:
+				return "", false
+			}
+		}
+		switch x := v.(type) {
+		case string:
+			b.WriteString(x)
+		case int64:
+			b.WriteString(strconv.FormatInt(x, 10))
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // ParseTemplate compiles src.
@@ -33,6 +101,7 @@ func ParseTemplate(src string) (*Template, error) {
 		return nil, fmt.Errorf("bad template %q: %w", src, err)
 	}
 	t.tpl = tpl
+	t.parts, _ = simpleParts(src)
 	return t, nil
 }
 
@@ -58,7 +127,12 @@ func (t *Template) Render(vars map[string]any) (string, error) {
 	if t.plain {
 		return t.Src, nil
 	}
-	out, err := t.tpl.ExecuteToString(exec.NewContext(vars))
+	if t.parts != nil {
+		if s, ok := t.renderSimple(vars); ok {
+			return s, nil
+		}
+	}
+	out, err := t.tpl.ExecuteToString(exec.NewContext(materialize(vars)))
 	if err != nil {
 		return "", fmt.Errorf("template %q: %w", t.Src, err)
 	}

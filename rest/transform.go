@@ -89,12 +89,12 @@ func (t *restTransform) one(ctx context.Context, d *dtl.Dict) ([]*dtl.Dict, erro
 	if err != nil {
 		return nil, err
 	}
-	_, vars := entityVars(d, op.Properties)
-	vars["source_entity"] = vars["entity"]
 	payload := op.Payload
-	if p, ok := d.Get("payload"); ok {
-		payload = templateValue(p)
+	if raw, ok := d.Raw("payload"); ok {
+		payload = entityPayload(raw)
 	}
+	vars := entityVars(d, op.Properties)
+	vars["source_entity"] = vars["entity"]
 	var results dtl.List
 	var last *Response
 	ignored, err := t.e.run(ctx, op, vars, payload, sideEffects(t.cfg.SideEffects, op.Method), func(p page) error {
@@ -178,7 +178,7 @@ func setExpressions(d *dtl.Dict, op *OperationConfig, extra map[string]any) erro
 	if !op.IDExpression.IsSet() && !op.UpdatedExpression.IsSet() {
 		return nil
 	}
-	_, vars := entityVars(d, op.Properties)
+	vars := entityVars(d, op.Properties)
 	for k, v := range extra {
 		vars[k] = v
 	}

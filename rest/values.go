@@ -1,23 +1,10 @@
 package rest
 
 import (
-	"bytes"
 	"encoding/json"
 	"math/big"
 	"strings"
 )
-
-// decodeJSON decodes JSON into plain Go values for templates and
-// payloads: integers as int64 (or *big.Int), other numbers as float64.
-func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return fromJSONNumbers(v), nil
-}
 
 // fromJSONNumbers replaces json.Number values by int64, *big.Int or
 // float64, so templates print 12 as "12", not "12.0".
