@@ -124,6 +124,8 @@ type loader struct {
 	// unresolved holds the pointers of values whose $ENV or $SECRET could
 	// not be substituted; decoding them again would only repeat the news.
 	unresolved map[string]bool
+	// brokenSystems are systems that failed to decode (and were reported).
+	brokenSystems []string
 }
 
 // add keeps decoding problems, except those at unresolved references.
@@ -231,7 +233,7 @@ func (l *loader) checkSystemRefs() {
 		comps := append([]Component{p.Source, p.Sink}, p.Transforms...)
 		for _, c := range comps {
 			ref, ok := c.Config.(SystemReferrer)
-			if !ok || ref.SystemRef() == "" || l.cfg.System(ref.SystemRef()) != nil || c.Node == nil {
+			if !ok || ref.SystemRef() == "" || l.cfg.System(ref.SystemRef()) != nil || c.Node == nil || slices.Contains(l.brokenSystems, ref.SystemRef()) {
 				continue
 			}
 			at := c.Node

@@ -189,6 +189,10 @@ func (l *loader) system(n *Node, kind string) *System {
 	errs := Decode(withoutKeys(n, map[string]bool{"_id": true, "type": true, "name": true, "description": true, "comment": true, "metadata": true}), cfg)
 	l.add(errs)
 	if errs.HasErrors() {
+		// Its problems are reported; pipes using it need not say it is missing.
+		if id := n.Get("_id"); id != nil {
+			l.brokenSystems = append(l.brokenSystems, id.Str)
+		}
 		return nil
 	}
 	s := &System{ID: n.Get("_id").Str, Kind: kind, Component: Component{Type: kind, Config: cfg, Node: n}, Node: n}

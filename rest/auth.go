@@ -56,9 +56,9 @@ func newAuthenticator(c *SystemConfig, client *http.Client) (authenticator, erro
 	switch {
 	case c.OAuth2 != nil:
 		o := c.OAuth2
-		window := seconds(o.RefreshWindow)
-		if o.RefreshWindow == 0 {
-			window = 30 * time.Second
+		window := 30 * time.Second
+		if o.RefreshWindow != nil {
+			window = seconds(*o.RefreshWindow)
 		}
 		// Token requests go through the system's own client (timeouts, TLS).
 		ctx := context.WithValue(context.Background(), oauth2.HTTPClient, client)

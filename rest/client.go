@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sluice-sync/sluice/component"
 )
@@ -54,7 +55,12 @@ const maxBody = 64 << 20
 // (connection_retries times, with exponential backoff).
 func (s *System) Do(ctx context.Context, req *Request) (*Response, error) {
 	if show, dry := component.DryRun(ctx); dry && req.SideEffects {
-		show(req.describe())
+		shown := *req
+		if _, none := s.auth.(noAuth); !none {
+			shown.Header = req.Header.Clone()
+			shown.Header.Set("Authorization", "***") // what authentication would add
+		}
+		show(shown.describe())
 		return nil, ErrDryRun
 	}
 	rateLeft, connLeft := req.rateRetries, s.cfg.ConnectionRetries
@@ -119,13 +125,19 @@ func (s *System) send(ctx context.Context, req *Request) (*Response, error) {
 // for a request that is safe to repeat.
 func retryableConnError(err error, req *Request) bool {
 	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
+	if !errors.As(err, &op) {
+		// Not a network failure (a redirect loop, a bad URL): retrying
+		// would fail the same way. A connection cut mid-answer surfaces
+		// as an unexpected EOF.
+		return idempotent(req.Method) && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))
 	}
-	switch req.Method {
+	return op.Op == "dial" || idempotent(req.Method)
+}
+
+func idempotent(method string) bool {
+	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
-		var ne net.Error
-		return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+		return true
 	}
 	return false
 }
@@ -183,17 +195,28 @@ func excerpt(b []byte) string {
 	const n = 300
 	s := strings.TrimSpace(string(b))
 	if len(s) > n {
-		s = s[:n] + "…"
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
-	return s
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // redactURL hides credentials written into a URL.
 func redactURL(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		if at := strings.IndexByte(u[i+3:], '@'); at >= 0 && !strings.Contains(u[i+3:i+3+at], "/") {
-			return u[:i+3] + "***@" + u[i+3+at+1:]
-		}
+	i := strings.Index(u, "://")
+	if i < 0 {
+		return u
+	}
+	rest := u[i+3:]
+	authority := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		authority = rest[:end]
+	}
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		return u[:i+3] + "***@" + rest[at+1:]
 	}
 	return u
 }

@@ -27,11 +27,13 @@ type OperationConfig struct {
 
 	NextPageLink                Template           `json:"next_page_link"`
 	NextPageTerminationStrategy pipes.StringOrList `json:"next_page_termination_strategy"`
-	PageSize                    *int               `json:"page_size"`
-	IDExpression                Template           `json:"id_expression"`
-	UpdatedExpression           Template           `json:"updated_expression"`
-	SincePropertyName           string             `json:"since_property_name"`
-	SincePropertyLocation       string             `json:"since_property_location"`
+	// PageSize is offered to the templates as "page_size" (e.g. a
+	// "limit" param), so one number sets the page size everywhere.
+	PageSize              *int     `json:"page_size"`
+	IDExpression          Template `json:"id_expression"`
+	UpdatedExpression     Template `json:"updated_expression"`
+	SincePropertyName     string   `json:"since_property_name"`
+	SincePropertyLocation string   `json:"since_property_location"`
 
 	AllowedStatusCodes  StatusCodes `json:"allowed_status_codes"`
 	IgnoredStatusCodes  StatusCodes `json:"ignored_status_codes"`
@@ -76,9 +78,9 @@ func (o *OperationConfig) Validate() error {
 		}
 	}
 	switch o.SincePropertyLocation {
-	case "", "query", "header":
+	case "", "query", "header", "manual":
 	default:
-		errs = append(errs, &pipes.FieldError{Field: "since_property_location", Err: fmt.Errorf(`since_property_location must be "query" or "header", not %q`, o.SincePropertyLocation)})
+		errs = append(errs, &pipes.FieldError{Field: "since_property_location", Err: fmt.Errorf(`since_property_location must be "query", "header" or "manual", not %q`, o.SincePropertyLocation)})
 	}
 	return errors.Join(errs...)
 }

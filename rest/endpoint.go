@@ -2,12 +2,7 @@ package rest
 
 import (
 	"fmt"
-	"math/big"
-	"strings"
 	"sync"
-	"time"
-
-	"github.com/cockroachdb/apd/v3"
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/dtl"
@@ -73,32 +68,11 @@ func (e *endpoint) operation(name string) (string, *OperationConfig, error) {
 	return name, &merged, nil
 }
 
-// templateValue turns a DTL value into what templates and JSON payloads
-// work with: maps, slices, int64, *big.Int, float64, strings, bools; typed
-// values as their transit strings.
-func templateValue(v dtl.Value) any {
-	switch x := v.(type) {
-	case *dtl.Dict:
-		m := make(map[string]any, x.Len())
-		x.Range(func(k string, e dtl.Value) bool {
-			m[k] = templateValue(e)
-			return true
-		})
-		return m
-	case dtl.List:
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = templateValue(e)
-		}
-		return l
-	case nil, bool, int64, *big.Int, float64, string:
-		return x
-	case *apd.Decimal, time.Time, dtl.NI, dtl.URI, dtl.UUID, dtl.Bytes:
-		s := string(dtl.EncodeJSON(x))
-		return strings.Trim(s, `"`)
-	}
-	return fmt.Sprint(v)
-}
+// templateValue turns a DTL value into what templates and payloads work
+// with: maps, slices, numbers, strings and bools, typed values in their
+// plain form (see plainValue) — as Sesam's Jinja renders them, a datetime
+// as its text, not "~t…".
+func templateValue(v dtl.Value) any { return plainValue(v) }
 
 // entityKey holds, in template variables, the entity whose members are
 // also top-level variables. Variables may hold *dtl.Dict values: the simple

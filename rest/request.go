@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 )
 
 // jsonEncode writes v as compact JSON without HTML escaping.
@@ -30,6 +29,9 @@ func jsonEncode(v any) ([]byte, error) {
 //
 // A next-page link, when given, replaces the operation's URL and params.
 func (s *System) buildRequest(op *OperationConfig, vars map[string]any, payload any, sideEffects bool, link string) (*Request, error) {
+	if op.PageSize != nil {
+		vars["page_size"] = int64(*op.PageSize)
+	}
 	rel := link
 	var err error
 	if rel == "" {
@@ -57,11 +59,13 @@ func (s *System) buildRequest(op *OperationConfig, vars map[string]any, payload 
 				q.Add(k, scalarString(v))
 			}
 		}
-		sep := "?"
-		if strings.Contains(u, "?") {
-			sep = "&"
+		if len(q) > 0 {
+			sep := "?"
+			if strings.Contains(u, "?") {
+				sep = "&"
+			}
+			u += sep + q.Encode()
 		}
-		u += sep + q.Encode()
 	}
 	header := http.Header{}
 	for k, v := range s.cfg.Headers {
@@ -106,9 +110,6 @@ func (s *System) buildRequest(op *OperationConfig, vars map[string]any, payload 
 	if op.RateLimitingDelay != nil {
 		req.rateDelay = seconds(*op.RateLimitingDelay)
 	}
-	if req.rateDelay == 0 {
-		req.rateDelay = time.Second
-	}
 	return req, nil
 }
 
@@ -136,7 +137,7 @@ func (p entityPayload) encode(payloadType string, header http.Header) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	return encodePayload(payloadType, templateValue(v), header)
+	return encodePayload(payloadType, plainValue(v), header)
 }
 
 // encodePayload writes a payload as its payload-type says, and sets the
@@ -171,10 +172,10 @@ func encodePayload(payloadType string, v any, header http.Header) ([]byte, error
 		return jsonEncode(v)
 	case PayloadJSONTransit:
 		setType("application/json")
-		return jsonEncode(v)
-	default: // json
+		return jsonEncode(transitStrings(v))
+	default: // json: configured payloads are plain JSON already
 		setType("application/json")
-		return jsonEncode(plainJSON(v))
+		return jsonEncode(v)
 	}
 }
 

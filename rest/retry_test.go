@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,9 +72,12 @@ func TestRateLimitingRetryAfterSeconds(t *testing.T) {
 
 func TestRateLimitingDelayWithoutRetryAfter(t *testing.T) {
 	var calls atomic.Int32
+	var mu sync.Mutex
 	var times []time.Time
 	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+		mu.Lock()
 		times = append(times, time.Now())
+		mu.Unlock()
 		if calls.Add(1) <= 3 {
 			w.WriteHeader(503)
 			return
@@ -93,6 +97,8 @@ func TestRateLimitingDelayWithoutRetryAfter(t *testing.T) {
 	if d < 150*time.Millisecond || d > 5*time.Second {
 		t.Errorf("3 retries 0.05 s apart took %v", d)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	for i := 1; i < len(times); i++ {
 		if gap := times[i].Sub(times[i-1]); gap < 45*time.Millisecond {
 			t.Errorf("retry %d came after %v, before rate_limiting_delay", i, gap)
@@ -210,7 +216,7 @@ func TestConnectionRetryReachesAServerThatComesUp(t *testing.T) {
 	tr := mustTransform(t, sys, `{"system": "api", "operation": "op"}`)
 	out, err := transform(t, tr, `{"_id": "e1"}`)
 	if lerr := <-ready; lerr != nil {
-		t.Skipf("could not listen on %s again: %v", addr, lerr)
+		t.Fatalf("could not listen on %s again (taken by another process?): %v", addr, lerr)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ func (s *restSource) Read(ctx context.Context, req component.ReadRequest, emit f
 	if op.Properties == nil {
 		vars["properties"] = map[string]any{}
 	}
-	if s.cfg.SupportsSince && req.Since != "" && !strings.Contains(op.URL.Src, "since") {
+	if s.cfg.SupportsSince && req.Since != "" && op.SincePropertyLocation != "manual" && !usesSince(op) {
 		opCopy := *op
 		prop := op.SincePropertyName
 		if prop == "" {
@@ -113,6 +113,25 @@ func (s *restSource) Read(ctx context.Context, req component.ReadRequest, emit f
 	// The new since is committed with the last batch only: a run that
 	// fails half-way reads everything again.
 	return emit(component.Batch{Entities: batch, Since: since})
+}
+
+// usesSince reports an operation whose templates place "since" themselves
+// (in the URL, params or headers), so it is not added again.
+func usesSince(op *OperationConfig) bool {
+	if strings.Contains(op.URL.Src, "since") {
+		return true
+	}
+	for k, v := range op.Params {
+		if strings.Contains(k, "since") || strings.Contains(fmt.Sprint(v), "since") {
+			return true
+		}
+	}
+	for k, v := range op.Headers {
+		if strings.Contains(k, "{{") && strings.Contains(k, "since") || strings.Contains(v, "since") {
+			return true
+		}
+	}
+	return false
 }
 
 func withEntry(m map[string]string, k, v string) map[string]string {

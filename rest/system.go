@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -54,7 +53,7 @@ type OAuth2Config struct {
 	TokenURL      string             `json:"token_url" cfg:"required"`
 	AccessToken   string             `json:"access_token"`
 	RefreshToken  string             `json:"refresh_token"`
-	RefreshWindow float64            `json:"refresh_window"`
+	RefreshWindow *float64           `json:"refresh_window"`
 	Scope         pipes.StringOrList `json:"scope"`
 	Extra         map[string]string  `json:"extra"`
 }
@@ -122,22 +121,16 @@ func NewSystem(c *SystemConfig) (*System, error) {
 		tlsCfg.RootCAs = pool
 	}
 	dialer := &net.Dialer{Timeout: seconds(c.ConnectTimeout), KeepAlive: 30 * time.Second}
-	readTimeout := seconds(c.ReadTimeout)
 	transport := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := dialer.DialContext(ctx, network, addr)
-			if err != nil || readTimeout <= 0 {
-				return conn, err
-			}
-			return &readTimeoutConn{Conn: conn, timeout: readTimeout}, nil
-		},
-		TLSClientConfig:     tlsCfg,
-		TLSHandshakeTimeout: seconds(c.ConnectTimeout),
-		MaxIdleConns:        c.MaxConnections * 2,
-		MaxIdleConnsPerHost: c.MaxConnections,
-		IdleConnTimeout:     90 * time.Second,
-		ForceAttemptHTTP2:   true,
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ResponseHeaderTimeout: seconds(c.ReadTimeout),
+		TLSClientConfig:       tlsCfg,
+		TLSHandshakeTimeout:   seconds(c.ConnectTimeout),
+		MaxIdleConns:          c.MaxConnections * 2,
+		MaxIdleConnsPerHost:   c.MaxConnections,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
 	}
 	s := &System{cfg: c, client: &http.Client{Transport: transport}, jsonType: map[string]bool{"application/json": true}}
 	for _, t := range c.JSONContentTypes {
@@ -151,21 +144,6 @@ func NewSystem(c *SystemConfig) (*System, error) {
 }
 
 func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
-
-// readTimeoutConn gives every read read_timeout to see data, as Sesam's
-// (Python requests') read timeout does: the time the server may stay
-// silent, not a cap on the whole response.
-type readTimeoutConn struct {
-	net.Conn
-	timeout time.Duration
-}
-
-func (c *readTimeoutConn) Read(p []byte) (int, error) {
-	if err := c.Conn.SetReadDeadline(time.Now().Add(c.timeout)); err != nil {
-		return 0, err
-	}
-	return c.Conn.Read(p)
-}
 
 // URL puts a rendered operation URL into the system's url_pattern (at
 // %s, or appended), or joins it to base_url. An absolute URL is used as

@@ -1,9 +1,16 @@
 package rest
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+
+	"github.com/sluice-sync/sluice/dtl"
 )
 
 // fromJSONNumbers replaces json.Number values by int64, *big.Int or
@@ -34,34 +41,64 @@ func fromJSONNumbers(v any) any {
 	return v
 }
 
-// plainJSON strips transit encoding from a value, for the "json" payload
-// type: "~t2020-…" becomes "2020-…", "~:ns:id" becomes "ns:id", "~~x"
-// becomes "~x", and a decimal "~f1.5" becomes the number 1.5.
-func plainJSON(v any) any {
+// transitStrings escapes strings that would read back as typed values
+// ("~x" → "~~x"), for a configured payload sent as "json-transit".
+func transitStrings(v any) any {
 	switch x := v.(type) {
 	case string:
-		if len(x) < 2 || x[0] != '~' {
-			return x
-		}
-		switch x[1] {
-		case '~', 't', ':', 'r', 'u', 'b':
-			return x[2:]
-		case 'f':
-			return json.Number(x[2:])
-		}
-		return x
+		return dtl.ToTransit(x)
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			m[k] = plainJSON(e)
+			m[k] = transitStrings(e)
 		}
 		return m
 	case []any:
 		l := make([]any, len(x))
 		for i, e := range x {
-			l[i] = plainJSON(e)
+			l[i] = transitStrings(e)
 		}
 		return l
 	}
 	return v
+}
+
+// plainValue turns a DTL value into plain JSON values for the "json"
+// payload type, without transit encoding: a datetime as RFC 3339 text, a
+// decimal as a JSON number, an NI as "ns:id", URIs, UUIDs and bytes (base64)
+// as strings; strings stay what they are.
+func plainValue(v dtl.Value) any {
+	switch x := v.(type) {
+	case *dtl.Dict:
+		m := make(map[string]any, x.Len())
+		x.Range(func(k string, e dtl.Value) bool {
+			m[k] = plainValue(e)
+			return true
+		})
+		return m
+	case dtl.List:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = plainValue(e)
+		}
+		return l
+	case *apd.Decimal:
+		return json.Number(x.Text('f'))
+	case nil, bool, int64, *big.Int, float64, string:
+		return x
+	case time.Time:
+		return dtl.FormatDatetime(x)
+	case dtl.NI:
+		if x.NS == "" {
+			return x.ID
+		}
+		return x.NS + ":" + x.ID
+	case dtl.URI:
+		return string(x)
+	case dtl.UUID:
+		return string(x)
+	case dtl.Bytes:
+		return base64.StdEncoding.EncodeToString(x)
+	}
+	return fmt.Sprint(v)
 }
