@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sync"
 
 	"github.com/sluice-sync/sluice/component"
@@ -76,36 +75,46 @@ func (s *restSink) Write(ctx context.Context, es []entity.Entity) (component.Wri
 	return s.writeParallel(ctx, es)
 }
 
-// writeParallel spreads entities over the workers by _id, so each _id's
-// requests keep their order; the first error cancels the rest.
+// writeParallel sends with the workers pulling from a shared queue (so
+// none idles while others have work). Entities with the same _id form one
+// group that a single worker sends in order; the first error cancels the
+// rest.
 func (s *restSink) writeParallel(ctx context.Context, es []entity.Entity) (component.WriteStats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	queues := make([][]entity.Entity, s.cfg.Workers)
+	var groups [][]entity.Entity
+	index := make(map[string]int, len(es))
 	for _, e := range es {
 		id, _ := entity.ID(e)
-		h := fnv.New32a()
-		h.Write([]byte(id))
-		w := int(h.Sum32() % uint32(s.cfg.Workers))
-		queues[w] = append(queues[w], e)
+		if g, ok := index[id]; ok {
+			groups[g] = append(groups[g], e)
+			continue
+		}
+		index[id] = len(groups)
+		groups = append(groups, []entity.Entity{e})
 	}
+	queue := make(chan []entity.Entity, len(groups))
+	for _, g := range groups {
+		queue <- g
+	}
+	close(queue)
 	var mu sync.Mutex
 	var total component.WriteStats
 	var firstErr error
 	var wg sync.WaitGroup
-	for _, q := range queues {
-		if len(q) == 0 {
-			continue
-		}
+	for w := 0; w < min(s.cfg.Workers, len(groups)); w++ {
 		wg.Add(1)
-		go func(q []entity.Entity) {
+		go func() {
 			defer wg.Done()
 			var stats component.WriteStats
 			var err error
-			for _, e := range q {
-				if err = s.send(ctx, e, &stats); err != nil {
-					cancel()
-					break
+		work:
+			for g := range queue {
+				for _, e := range g {
+					if err = s.send(ctx, e, &stats); err != nil {
+						cancel()
+						break work
+					}
 				}
 			}
 			mu.Lock()
@@ -116,7 +125,7 @@ func (s *restSink) writeParallel(ctx context.Context, es []entity.Entity) (compo
 				firstErr = err
 			}
 			mu.Unlock()
-		}(q)
+		}()
 	}
 	wg.Wait()
 	return total, firstErr
