@@ -17,28 +17,14 @@ type OperationConfig struct {
 	Headers     map[string]string `json:"headers"`
 	Params      map[string]any    `json:"params"`
 	PayloadType string            `json:"payload-type"`
-	Payload     any               `json:"payload"`
-	Properties  map[string]any    `json:"properties"`
 
-	ResponseProperty        string `json:"response_property"`
-	ResponseHeadersProperty string `json:"response_headers_property"`
-	ResponseStatusProperty  string `json:"response_status_property"`
-	PayloadProperty         string `json:"payload_property"`
-
-	NextPageLink                Template           `json:"next_page_link"`
 	NextPageTerminationStrategy pipes.StringOrList `json:"next_page_termination_strategy"`
 	// PageSize is offered to the templates as "page_size" (e.g. a
 	// "limit" param), so one number sets the page size everywhere.
-	PageSize              *int     `json:"page_size"`
-	IDExpression          Template `json:"id_expression"`
-	UpdatedExpression     Template `json:"updated_expression"`
-	SincePropertyName     string   `json:"since_property_name"`
-	SincePropertyLocation string   `json:"since_property_location"`
+	PageSize *int `json:"page_size"`
 
-	AllowedStatusCodes  StatusCodes `json:"allowed_status_codes"`
-	IgnoredStatusCodes  StatusCodes `json:"ignored_status_codes"`
-	RateLimitingRetries *int        `json:"rate_limiting_retries"`
-	RateLimitingDelay   *float64    `json:"rate_limiting_delay"`
+	// The settings a rest source, transform or sink may override.
+	Overrides
 }
 
 var methods = []string{"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"}
@@ -182,39 +168,46 @@ type Overrides struct {
 
 // apply returns op with the set overrides in place.
 func (o *Overrides) apply(op OperationConfig) OperationConfig {
+	op.Overrides = o.over(op.Overrides)
+	return op
+}
+
+// over returns base with the settings o sets replacing base's.
+func (o *Overrides) over(base Overrides) Overrides {
 	if o.Properties != nil {
-		op.Properties = o.Properties
+		base.Properties = o.Properties
 	}
 	if o.Payload != nil {
-		op.Payload = o.Payload
+		base.Payload = o.Payload
 	}
-	setStr := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{
+		{&base.ResponseProperty, o.ResponseProperty}, {&base.ResponseHeadersProperty, o.ResponseHeadersProperty},
+		{&base.ResponseStatusProperty, o.ResponseStatusProperty}, {&base.PayloadProperty, o.PayloadProperty},
+		{&base.SincePropertyName, o.SincePropertyName}, {&base.SincePropertyLocation, o.SincePropertyLocation},
+	} {
+		if f.src != "" {
+			*f.dst = f.src
 		}
 	}
-	setStr(&op.ResponseProperty, o.ResponseProperty)
-	setStr(&op.ResponseHeadersProperty, o.ResponseHeadersProperty)
-	setStr(&op.ResponseStatusProperty, o.ResponseStatusProperty)
-	setStr(&op.PayloadProperty, o.PayloadProperty)
-	setStr(&op.SincePropertyName, o.SincePropertyName)
-	setStr(&op.SincePropertyLocation, o.SincePropertyLocation)
-	for _, t := range []struct{ dst, src *Template }{{&op.NextPageLink, &o.NextPageLink}, {&op.IDExpression, &o.IDExpression}, {&op.UpdatedExpression, &o.UpdatedExpression}} {
+	for _, t := range []struct{ dst, src *Template }{{&base.NextPageLink, &o.NextPageLink}, {&base.IDExpression, &o.IDExpression}, {&base.UpdatedExpression, &o.UpdatedExpression}} {
 		if t.src.IsSet() {
 			*t.dst = *t.src
 		}
 	}
 	if o.AllowedStatusCodes.set {
-		op.AllowedStatusCodes = o.AllowedStatusCodes
+		base.AllowedStatusCodes = o.AllowedStatusCodes
 	}
 	if o.IgnoredStatusCodes.set {
-		op.IgnoredStatusCodes = o.IgnoredStatusCodes
+		base.IgnoredStatusCodes = o.IgnoredStatusCodes
 	}
 	if o.RateLimitingRetries != nil {
-		op.RateLimitingRetries = o.RateLimitingRetries
+		base.RateLimitingRetries = o.RateLimitingRetries
 	}
 	if o.RateLimitingDelay != nil {
-		op.RateLimitingDelay = o.RateLimitingDelay
+		base.RateLimitingDelay = o.RateLimitingDelay
 	}
-	return op
+	return base
 }
