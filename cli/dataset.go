@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -20,7 +21,7 @@ func (a *app) datasetCmd() *cobra.Command {
 }
 
 func (a *app) datasetListCmd(dataDir *string) *cobra.Command {
-	var asJSON bool
+	var asJSON, all bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List datasets with their counts",
@@ -31,7 +32,12 @@ func (a *app) datasetListCmd(dataDir *string) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			infos := st.Datasets()
+			var infos []store.Info
+			for _, i := range st.Datasets() {
+				if all || !strings.HasPrefix(i.Name, "system:") {
+					infos = append(infos, i)
+				}
+			}
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
 				for _, i := range infos {
@@ -50,6 +56,7 @@ func (a *app) datasetListCmd(dataDir *string) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per dataset")
+	cmd.Flags().BoolVar(&all, "all", false, "include sluice's own system: datasets (pump execution logs, receiver logs)")
 	return cmd
 }
 

@@ -76,6 +76,16 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 
 	_, dryRun := component.DryRun(ctx)
 	r := &run{e: e, p: p, opts: opts, dryRun: dryRun, sum: Summary{Pipe: id, Started: time.Now().UTC(), DryRun: dryRun}}
+	if st, serr := e.store.PipeState(id); serr == nil && st.Disabled {
+		err := fmt.Errorf("pipe %q: %w (enable it first)", id, ErrDisabled)
+		r.sum.Status, r.sum.Error, r.sum.Offset = StatusFailed, err.Error(), offsetJSON(st.LastSeen)
+		return r.sum, err
+	}
+	if !dryRun {
+		if err := e.recordEvent("pump-started", r.sum); err != nil {
+			return r.sum, err
+		}
+	}
 	err = r.do(ctx)
 	r.sum.DurationMS = time.Since(r.sum.Started).Milliseconds()
 	r.sum.Offset = offsetJSON(r.state.LastSeen)
@@ -87,6 +97,13 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 	}
 	if !dryRun {
 		if serr := e.recordRun(id, r.sum); serr != nil && err == nil {
+			err = serr
+		}
+		event := "pump-completed"
+		if err != nil {
+			event = "pump-failed"
+		}
+		if serr := e.recordEvent(event, r.sum); serr != nil && err == nil {
 			err = serr
 		}
 	}

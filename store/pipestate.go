@@ -18,6 +18,9 @@ type PipeState struct {
 	FullRun uint64 `json:"full_run,omitempty"`
 	// LastRun is the engine's record of the last run, kept as it gave it.
 	LastRun json.RawMessage `json:"last_run,omitempty"`
+	// Disabled keeps the scheduler (and manual starts) from running the
+	// pipe, across restarts, until it is enabled again.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // PipeState reads a pipe's state; a pipe that never ran has the zero state.
