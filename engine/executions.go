@@ -14,9 +14,9 @@ func ExecutionDataset(pipe string) string { return "system:pump_execution:" + pi
 
 // execution is one run event.
 type execution struct {
-	ID      string `json:"_id"`
-	Event   string `json:"event"` // pump-started, pump-completed, pump-failed
-	RunID   string `json:"run_id"`
+	ID    string `json:"_id"`
+	Event string `json:"event"` // pump-started, pump-completed, pump-failed
+	RunID string `json:"run_id"`
 	Summary
 }
 
