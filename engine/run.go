@@ -283,6 +283,10 @@ func (e *Engine) recordRun(id string, sum Summary) error {
 	return e.store.Update(func(tx *store.Tx) error { return tx.PutPipeState(id, st) })
 }
 
+// OffsetJSON shows an offset as a JSON number when it is one, null when
+// there is none.
+func OffsetJSON(since string) json.RawMessage { return offsetJSON(since) }
+
 // offsetJSON shows an offset as a JSON number when it is one.
 func offsetJSON(since string) json.RawMessage {
 	if since == "" {

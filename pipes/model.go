@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/robfig/cron/v3"
 )
@@ -95,9 +96,11 @@ const (
 
 // Pump is when and how a pipe runs.
 type Pump struct {
-	Mode                       string       `json:"mode"`
-	ScheduleInterval           *float64     `json:"schedule_interval"`
-	CronExpression             string       `json:"cron_expression"`
+	Mode             string   `json:"mode"`
+	ScheduleInterval *float64 `json:"schedule_interval"`
+	CronExpression   string   `json:"cron_expression"`
+	// TimeZone is the IANA zone cron_expression is read in (default UTC).
+	TimeZone                   string       `json:"time_zone"`
 	RunAtStartup               bool         `json:"run_at_startup"`
 	RunAtStartupIfNotPopulated bool         `json:"run_at_startup_if_not_populated"`
 	Comment                    StringOrList `json:"comment"`
@@ -142,6 +145,11 @@ func (p *Pump) Validate() error {
 	if p.CronExpression != "" {
 		if _, err := CronParser.Parse(p.CronExpression); err != nil {
 			errs = append(errs, &FieldError{Field: "cron_expression", Err: fmt.Errorf("bad cron expression: %s", strings.TrimPrefix(err.Error(), "failed to parse "))})
+		}
+	}
+	if p.TimeZone != "" {
+		if _, err := time.LoadLocation(p.TimeZone); err != nil || strings.EqualFold(p.TimeZone, "local") {
+			errs = append(errs, &FieldError{Field: "time_zone", Err: fmt.Errorf("unknown time zone %q (use an IANA name such as Europe/Oslo)", p.TimeZone)})
 		}
 	}
 	return errors.Join(errs...)

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/service"
+)
+
+func (a *app) runCmd() *cobra.Command {
+	var cf configFlags
+	var dataDir, addr, token string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "The service: run pipes on their schedules, serve the HTTP API and receivers; SIGHUP reloads the config",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if token == "" {
+				token = os.Getenv("SLUICE_API_TOKEN")
+			}
+			if !service.IsLoopback(addr) && token == "" {
+				return fmt.Errorf("listening on %s (beyond loopback) needs an API token: --token or SLUICE_API_TOKEN", addr)
+			}
+			load := func() (*pipes.Config, error) { return a.load(&cf) }
+			if _, err := load(); err != nil { // refuse a bad config before taking the data folder
+				return err
+			}
+			st, err := a.openStore(dataDir, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			log := a.logger()
+			svc, err := service.New(service.Options{Load: load, Store: st, Registry: engine.DefaultRegistry(), Logger: log, Token: token})
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			mountReceivers(svc)
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			go func() {
+				for range hup {
+					if err := svc.Reload(); err != nil {
+						log.Error("config reload refused; the running config stays", "error", err)
+					}
+				}
+			}()
+			fmt.Fprintf(a.stderr, "sluice: serving on http://%s (config %s, data %s)\n", ln.Addr(), cf.dir, dataDir)
+			serveErr := svc.Serve(ctx, ln)
+			stopErr := svc.Stop()
+			if serveErr != nil && !errors.Is(serveErr, context.Canceled) {
+				return serveErr
+			}
+			return stopErr
+		},
+	}
+	cf.add(cmd)
+	cmd.Flags().StringVar(&dataDir, "data", "./sluice-data", "the data folder")
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:9042", "the address the HTTP API listens on")
+	cmd.Flags().StringVar(&token, "token", "", "the bearer token the management API requires (default $SLUICE_API_TOKEN); needed beyond loopback")
+	return cmd
+}
+
+// mountReceivers adds the receiver and publisher routes.
+var mountReceivers = func(*service.Service) {}

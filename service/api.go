@@ -1,0 +1,348 @@
+package service
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/store"
+)
+
+// Handler is the HTTP API (product.md): health, pipes and pump control,
+// datasets, config reload and metrics. Receivers and publishers are
+// mounted by Mount.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.managed(h)) }
+	api("GET /api/pipes", s.listPipes)
+	api("GET /api/pipes/{id}", s.getPipe)
+	api("POST /api/pipes/{id}/pump", s.pump)
+	api("GET /api/datasets", s.listDatasets)
+	api("GET /api/datasets/{id}", s.getDataset)
+	api("GET /api/datasets/{id}/entities", s.datasetEntities)
+	api("GET /api/datasets/{id}/entity", s.datasetEntity)
+	api("POST /api/config/reload", s.reload)
+	mux.Handle("GET /metrics", s.managed(s.metrics.handler().ServeHTTP))
+	for pattern, h := range s.mounts {
+		mux.Handle(pattern, h)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no route %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// managed guards the management API with the bearer token, when one is set.
+func (s *Service) managed(h http.HandlerFunc) http.Handler {
+	if s.opts.Token == "" {
+		return h
+	}
+	want := []byte("Bearer " + s.opts.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="sluice"`)
+			writeError(w, http.StatusUnauthorized, errors.New("this API needs \"Authorization: Bearer <token>\""))
+			return
+		}
+		h(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, map[string]any{"error": err.Error(), "status": status})
+}
+
+// errorStatus maps engine errors to HTTP statuses.
+func errorStatus(err error) int {
+	switch {
+	case errors.Is(err, engine.ErrUnknownPipe), errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, engine.ErrRunning), errors.Is(err, engine.ErrDisabled):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// pipeInfo is a pipe's config (secrets redacted) with its runtime state.
+type pipeInfo struct {
+	ID      string          `json:"_id"`
+	Config  json.RawMessage `json:"config"`
+	Runtime pipeRuntime     `json:"runtime"`
+}
+
+type pipeRuntime struct {
+	Running   bool            `json:"running"`
+	Disabled  bool            `json:"disabled"`
+	Offset    json.RawMessage `json:"offset"`
+	LastRun   json.RawMessage `json:"last_run"`
+	LastError string          `json:"last_error,omitempty"`
+	Sink      string          `json:"sink_dataset,omitempty"`
+	Entities  *int64          `json:"sink_entities,omitempty"`
+}
+
+func (s *Service) pipeInfo(id string) (pipeInfo, error) {
+	eng := s.engine()
+	p, err := eng.Pipe(id)
+	if err != nil {
+		return pipeInfo{}, err
+	}
+	st, err := eng.PipeState(id)
+	if err != nil {
+		return pipeInfo{}, err
+	}
+	cfg := eng.Config()
+	info := pipeInfo{ID: id, Config: json.RawMessage(cfg.Redact(string(p.Config.Node.JSON())))}
+	info.Runtime.Running = s.scheduler().isRunning(id)
+	info.Runtime.Disabled = st.Disabled
+	info.Runtime.Offset = engine.OffsetJSON(st.LastSeen)
+	info.Runtime.LastRun = json.RawMessage("null")
+	if len(st.LastRun) > 0 {
+		info.Runtime.LastRun = st.LastRun
+		var last struct{ Error string }
+		if json.Unmarshal(st.LastRun, &last) == nil {
+			info.Runtime.LastError = last.Error
+		}
+	}
+	if d := p.SinkDataset(); d != "" {
+		info.Runtime.Sink = d
+		if ds, ok := eng.Store().Dataset(d); ok {
+			n := ds.Entities - ds.Deleted
+			info.Runtime.Entities = &n
+		}
+	}
+	return info, nil
+}
+
+func (s *Service) listPipes(w http.ResponseWriter, r *http.Request) {
+	out := []pipeInfo{}
+	for _, p := range s.engine().Config().Pipes {
+		info, err := s.pipeInfo(p.ID)
+		if err != nil {
+			writeError(w, errorStatus(err), err)
+			return
+		}
+		out = append(out, info)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Service) getPipe(w http.ResponseWriter, r *http.Request) {
+	info, err := s.pipeInfo(r.PathValue("id"))
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+// pumpRequest reads the pump operation from a form or a JSON body.
+func pumpRequest(r *http.Request) (map[string]string, error) {
+	out := map[string]string{}
+	for k, v := range r.URL.Query() {
+		out[k] = v[0]
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		var body map[string]any
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
+			return nil, fmt.Errorf("the body is not a JSON object: %w", err)
+		}
+		for k, v := range body {
+			switch x := v.(type) {
+			case string:
+				out[k] = x
+			case bool:
+				out[k] = strconv.FormatBool(x)
+			case nil:
+				out[k] = ""
+			default:
+				b, _ := json.Marshal(x)
+				out[k] = string(b)
+			}
+		}
+	case "application/x-www-form-urlencoded", "multipart/form-data", "":
+		if err := r.ParseForm(); err != nil {
+			return nil, err
+		}
+		for k, v := range r.PostForm {
+			out[k] = v[0]
+		}
+	default:
+		return nil, fmt.Errorf("send the operation as a form or as JSON, not %q", ct)
+	}
+	return out, nil
+}
+
+func (s *Service) pump(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	eng, sched := s.engine(), s.scheduler()
+	if _, err := eng.Pipe(id); err != nil {
+		writeError(w, http.StatusNotFound, err)
+		return
+	}
+	req, err := pumpRequest(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
+	}
+	op := req["operation"]
+	switch op {
+	case "start":
+		if req["wait"] == "true" {
+			sum, err := sched.run(sched.ctx, id) // a client that gives up does not stop the run
+			if errors.Is(err, engine.ErrRunning) || errors.Is(err, engine.ErrDisabled) {
+				writeError(w, http.StatusConflict, err)
+				return
+			}
+			s.afterRun(id, sum, err)
+			writeJSON(w, http.StatusOK, sum)
+			return
+		}
+		if st, err := eng.PipeState(id); err == nil && st.Disabled {
+			writeError(w, http.StatusConflict, fmt.Errorf("pipe %q: %w", id, engine.ErrDisabled))
+			return
+		}
+		sched.poke(id)
+		writeJSON(w, http.StatusAccepted, map[string]any{"pipe": id, "operation": op, "started": true})
+		return
+	case "stop":
+		writeJSON(w, http.StatusOK, map[string]any{"pipe": id, "operation": op, "stopped": sched.stopRun(id)})
+		return
+	case "enable", "disable":
+		err = eng.SetDisabled(id, op == "disable")
+	case "update-last-seen":
+		err = eng.SetLastSeen(id, req["last-seen"])
+	case "set-last-seen-to-end":
+		err = eng.SetLastSeenToEnd(id)
+	case "":
+		writeError(w, http.StatusBadRequest, errors.New(`missing "operation" (start, stop, enable, disable, update-last-seen, set-last-seen-to-end)`))
+		return
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Errorf("unknown operation %q (start, stop, enable, disable, update-last-seen, set-last-seen-to-end)", op))
+		return
+	}
+	if err != nil {
+		status := errorStatus(err)
+		if status == http.StatusInternalServerError && !errors.Is(err, store.ErrNotFound) {
+			status = http.StatusBadRequest
+		}
+		writeError(w, status, err)
+		return
+	}
+	info, err := s.pipeInfo(id)
+	if err != nil {
+		writeError(w, errorStatus(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Service) listDatasets(w http.ResponseWriter, r *http.Request) {
+	all := r.URL.Query().Get("all") == "true"
+	out := []store.Info{}
+	for _, i := range s.engine().Store().Datasets() {
+		if all || !strings.HasPrefix(i.Name, "system:") {
+			out = append(out, i)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Service) getDataset(w http.ResponseWriter, r *http.Request) {
+	info, ok := s.engine().Store().Dataset(r.PathValue("id"))
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no dataset %q", r.PathValue("id")))
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+// datasetEntities streams a dataset's versions as a JSON array.
+func (s *Service) datasetEntities(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	opts := store.ReadOptions{History: q.Get("history") == "true", SkipDeleted: q.Get("deleted") == "false"}
+	if v := q.Get("since"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < -1 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("since must be a dataset offset, not %q", v))
+			return
+		}
+		opts.From = uint64(n + 1)
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("limit must be a non-negative number, not %q", v))
+			return
+		}
+		opts.Limit = n
+	}
+	st := s.engine().Store()
+	if _, ok := st.Dataset(r.PathValue("id")); !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no dataset %q", r.PathValue("id")))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte("["))
+	first := true
+	err := st.Scan(r.PathValue("id"), opts, func(_ uint64, e []byte) error {
+		if !first {
+			if _, err := w.Write([]byte(",\n")); err != nil {
+				return err
+			}
+		}
+		first = false
+		_, err := w.Write(e)
+		return err
+	})
+	if err != nil {
+		s.log.Error("dataset scan", "dataset", r.PathValue("id"), "error", err)
+	}
+	w.Write([]byte("]\n"))
+}
+
+func (s *Service) datasetEntity(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("entity_id")
+	if id == "" {
+		writeError(w, http.StatusBadRequest, errors.New("give the entity as ?entity_id="))
+		return
+	}
+	e, ok, err := s.engine().Store().Get(r.PathValue("id"), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && !ok):
+		writeError(w, http.StatusNotFound, fmt.Errorf("no entity %q in dataset %q", id, r.PathValue("id")))
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err)
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(e)
+	}
+}
+
+func (s *Service) reload(w http.ResponseWriter, r *http.Request) {
+	if err := s.Reload(); err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err)
+		return
+	}
+	cfg := s.engine().Config()
+	writeJSON(w, http.StatusOK, map[string]any{"reloaded": true, "pipes": len(cfg.Pipes), "systems": len(cfg.Systems)})
+}

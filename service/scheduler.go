@@ -1,0 +1,194 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/pipes"
+)
+
+// schedule is when one pipe runs by itself.
+type schedule struct {
+	every time.Duration // schedule_interval
+	cron  cron.Schedule // cron_expression (takes precedence)
+}
+
+// next is the next time after t the pipe is due; zero for never.
+func (s schedule) next(t time.Time) time.Time {
+	switch {
+	case s.cron != nil:
+		return s.cron.Next(t)
+	case s.every > 0:
+		return t.Add(s.every)
+	}
+	return time.Time{}
+}
+
+// defaultInterval is Sesam's default schedule for a scheduled pipe with no
+// schedule of its own.
+const defaultInterval = 30 * time.Second
+
+// pipeSchedule works out a pipe's schedule from its pump config.
+func pipeSchedule(p *pipes.Pipe) (schedule, error) {
+	pump := p.Pump
+	if pump.Mode == pipes.ModeManual || pump.Mode == pipes.ModeOff {
+		return schedule{}, nil
+	}
+	if pump.CronExpression != "" {
+		spec := pump.CronExpression
+		if pump.TimeZone != "" {
+			spec = "CRON_TZ=" + pump.TimeZone + " " + spec
+		}
+		c, err := pipes.CronParser.Parse(spec)
+		if err != nil {
+			return schedule{}, err
+		}
+		return schedule{cron: c}, nil
+	}
+	if pump.ScheduleInterval != nil && *pump.ScheduleInterval > 0 {
+		return schedule{every: time.Duration(*pump.ScheduleInterval * float64(time.Second))}, nil
+	}
+	return schedule{every: defaultInterval}, nil
+}
+
+// scheduler runs the pipes of one engine on their schedules and when asked
+// (a manual start, or an upstream dataset that changed).
+type scheduler struct {
+	eng    *engine.Engine
+	log    *slog.Logger
+	onRun  func(pipe string, sum engine.Summary, err error)
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	pokes   map[string]chan struct{} // wake a pipe's loop: run now
+	running map[string]context.CancelFunc
+}
+
+// newScheduler starts a loop per pipe. Pipes that must run at startup do.
+func newScheduler(eng *engine.Engine, log *slog.Logger, onRun func(string, engine.Summary, error)) *scheduler {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &scheduler{eng: eng, log: log, onRun: onRun, ctx: ctx, cancel: cancel,
+		pokes: map[string]chan struct{}{}, running: map[string]context.CancelFunc{}}
+	for _, p := range eng.Config().Pipes {
+		sched, err := pipeSchedule(p)
+		if err != nil { // validated at load; keep going without a schedule
+			log.Error("bad schedule", "pipe", p.ID, "error", err)
+		}
+		poke := make(chan struct{}, 1)
+		s.pokes[p.ID] = poke
+		startNow := p.Pump.RunAtStartup || (p.Pump.RunAtStartupIfNotPopulated && !s.sinkPopulated(p.ID))
+		s.wg.Add(1)
+		go s.loop(p, sched, poke, startNow)
+	}
+	return s
+}
+
+// sinkPopulated reports whether the pipe's sink dataset is populated. It is
+// read before anything runs, so an "onload" sink (which marks its dataset
+// populated when the pipe loads) does not hide a dataset that never got
+// data: a dataset with no versions counts as not populated.
+func (s *scheduler) sinkPopulated(id string) bool {
+	p, err := s.eng.Pipe(id)
+	if err != nil || p.SinkDataset() == "" {
+		return true
+	}
+	info, ok := s.eng.Store().Dataset(p.SinkDataset())
+	return ok && info.Populated && info.Versions > 0
+}
+
+func (s *scheduler) loop(p *pipes.Pipe, sched schedule, poke chan struct{}, startNow bool) {
+	defer s.wg.Done()
+	if startNow {
+		s.runOnce(p.ID)
+	}
+	for {
+		var due <-chan time.Time
+		if next := sched.next(time.Now()); !next.IsZero() {
+			t := time.NewTimer(time.Until(next))
+			defer t.Stop()
+			due = t.C
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-due:
+		case <-poke:
+		}
+		s.runOnce(p.ID)
+	}
+}
+
+// runOnce runs a pipe unless it is disabled or already running.
+func (s *scheduler) runOnce(id string) {
+	if st, err := s.eng.PipeState(id); err == nil && st.Disabled {
+		return
+	}
+	sum, err := s.run(s.ctx, id)
+	if errors.Is(err, engine.ErrRunning) {
+		return
+	}
+	s.onRun(id, sum, err)
+}
+
+// run runs a pipe now, as a stoppable run.
+func (s *scheduler) run(ctx context.Context, id string) (engine.Summary, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.mu.Lock()
+	s.running[id] = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, id)
+		s.mu.Unlock()
+	}()
+	return s.eng.Run(ctx, id, engine.RunOptions{})
+}
+
+// poke asks a pipe's loop to run it soon (it runs once even if poked
+// several times while busy).
+func (s *scheduler) poke(id string) {
+	s.mu.Lock()
+	c := s.pokes[id]
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// stopRun cancels a pipe's running run, if any; the batch in flight rolls
+// back and the offset stays where the last committed batch left it.
+func (s *scheduler) stopRun(id string) bool {
+	s.mu.Lock()
+	cancel := s.running[id]
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	return cancel != nil
+}
+
+// isRunning reports whether a run of the pipe is under way here.
+func (s *scheduler) isRunning(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running[id] != nil
+}
+
+// stop ends the loops and cancels running runs, then waits for them.
+func (s *scheduler) stop() {
+	s.cancel()
+	s.wg.Wait()
+}

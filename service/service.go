@@ -1,0 +1,200 @@
+// Package service is "sluice run": the engine as a long-running service
+// that runs pipes on their schedules, serves the HTTP API, receives
+// webhooks and reloads its config without a restart.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/store"
+)
+
+// Options configure a Service.
+type Options struct {
+	// Load reads and validates the config folder; it is called again on a
+	// reload.
+	Load     func() (*pipes.Config, error)
+	Store    *store.Store
+	Registry *component.Registry
+	Logger   *slog.Logger
+	// Token, when set, is required as "Authorization: Bearer <token>" on
+	// the management API. Serve refuses a non-loopback address without it.
+	Token string
+}
+
+// Service is a running sluice: one engine at a time (a reload swaps it),
+// its scheduler, and the HTTP API.
+type Service struct {
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+
+	mu    sync.RWMutex
+	cfg   *pipes.Config
+	eng   *engine.Engine
+	sched *scheduler
+
+	// mounts are extra routes (receivers, publishers) by ServeMux pattern.
+	mounts map[string]http.Handler
+}
+
+// Mount adds a route to the API, e.g. the receivers.
+func (s *Service) Mount(pattern string, h http.Handler) {
+	if s.mounts == nil {
+		s.mounts = map[string]http.Handler{}
+	}
+	s.mounts[pattern] = h
+}
+
+// Engine is the current engine (a reload replaces it).
+func (s *Service) Engine() *engine.Engine { return s.engine() }
+
+// Observe records a receiver request in the metrics, and wakes the pipes
+// that read what it wrote.
+func (s *Service) Observe(pipe, outcome string, entities int, d time.Duration) {
+	s.metrics.observeReceive(pipe, outcome, entities, d)
+	if outcome == "ok" && entities > 0 {
+		s.datasetChanged(pipe)
+	}
+}
+
+// New loads the config, builds the engine and starts the scheduler.
+func New(opts Options) (*Service, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Service{opts: opts, log: opts.Logger, metrics: newMetrics(opts.Store)}
+	cfg, err := opts.Load()
+	if err != nil {
+		return nil, err
+	}
+	eng, err := engine.New(context.Background(), cfg, opts.Store, opts.Registry, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s.cfg, s.eng = cfg, eng
+	s.sched = newScheduler(eng, s.log, s.afterRun)
+	return s, nil
+}
+
+// engine is the current engine.
+func (s *Service) engine() *engine.Engine {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.eng
+}
+
+func (s *Service) scheduler() *scheduler {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sched
+}
+
+// afterRun reports a run and wakes the pipes that read what it wrote.
+func (s *Service) afterRun(pipe string, sum engine.Summary, err error) {
+	s.metrics.observeRun(pipe, sum, err)
+	if err != nil {
+		s.log.Error("run failed", "pipe", pipe, "error", sum.Error)
+	} else {
+		s.log.Info("run completed", "pipe", pipe, "read", sum.Read, "written", sum.Written, "deleted", sum.Deleted, "duration_ms", sum.DurationMS)
+	}
+	if sum.Written > 0 {
+		s.datasetChanged(pipe)
+	}
+}
+
+// datasetChanged pokes the pipes whose dataset source reads what pipe
+// writes, so a chain of dataset pipes does not wait a whole interval.
+func (s *Service) datasetChanged(pipe string) {
+	eng, sched := s.engine(), s.scheduler()
+	p, err := eng.Pipe(pipe)
+	if err != nil || p.SinkDataset() == "" {
+		return
+	}
+	for _, pc := range eng.Config().Pipes {
+		q, err := eng.Pipe(pc.ID)
+		if err != nil {
+			continue
+		}
+		if d, ok := q.Source.(interface{ Dataset() string }); ok && d.Dataset() == p.SinkDataset() && pc.ID != pipe {
+			sched.poke(pc.ID)
+		}
+	}
+}
+
+// Reload loads the config again. Only a config that loads and builds
+// completely replaces the running one; otherwise nothing changes and the
+// error says why. Runs under way are stopped (their batch rolls back) and
+// the new scheduler takes over.
+func (s *Service) Reload() error {
+	cfg, err := s.opts.Load()
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(context.Background(), cfg, s.opts.Store, s.opts.Registry, s.opts.Logger)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	old := s.sched
+	s.mu.Unlock()
+	old.stop()
+	s.mu.Lock()
+	s.cfg, s.eng = cfg, eng
+	s.sched = newScheduler(eng, s.log, s.afterRun)
+	s.mu.Unlock()
+	s.log.Info("config reloaded", "pipes", len(cfg.Pipes), "systems", len(cfg.Systems))
+	return nil
+}
+
+// Stop stops scheduling and the runs under way (each rolls back its batch
+// in flight; what was committed stays), then syncs the store.
+func (s *Service) Stop() error {
+	s.scheduler().stop()
+	return s.opts.Store.Sync()
+}
+
+// IsLoopback reports whether addr only listens on loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Serve serves the HTTP API on ln until ctx is done, then shuts down
+// gracefully: requests in flight (receivers included) finish first.
+func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	if !IsLoopback(ln.Addr().String()) && s.opts.Token == "" {
+		return errors.New("listening beyond loopback needs an API token (--token or SLUICE_API_TOKEN)")
+	}
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
