@@ -42,7 +42,7 @@ func newMetrics(st *store.Store) *metrics {
 		receiver: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_receiver_requests_total",
 			Help: "Requests to receivers, by pipe and outcome."}, []string{"pipe", "outcome"}),
 		recvLat: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "sluice_receiver_request_duration_seconds",
-			Help: "Time to answer a receiver request (writes are durable before the answer).",
+			Help:    "Time to answer a receiver request (writes are durable before the answer).",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 3, 12)}, []string{"pipe"}),
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_receiver_entities_total",
 			Help: "Entities accepted by receivers."}, []string{"pipe"}),
