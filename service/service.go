@@ -113,8 +113,8 @@ func (s *Service) afterRun(pipe string, sum engine.Summary, err error) {
 	}
 }
 
-// datasetChanged pokes the pipes whose dataset source reads what pipe
-// writes, so a chain of dataset pipes does not wait a whole interval.
+// datasetChanged pokes the scheduled pipes whose dataset source reads what
+// pipe writes, so a chain of dataset pipes does not wait a whole interval.
 func (s *Service) datasetChanged(pipe string) {
 	eng, sched := s.engine(), s.scheduler()
 	p, err := eng.Pipe(pipe)
@@ -125,6 +125,9 @@ func (s *Service) datasetChanged(pipe string) {
 		q, err := eng.Pipe(pc.ID)
 		if err != nil {
 			continue
+		}
+		if pc.Pump.Mode == pipes.ModeManual || pc.Pump.Mode == pipes.ModeOff {
+			continue // runs only when asked
 		}
 		if d, ok := q.Source.(interface{ Dataset() string }); ok && d.Dataset() == p.SinkDataset() && pc.ID != pipe {
 			sched.poke(pc.ID)
