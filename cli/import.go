@@ -50,12 +50,15 @@ func (a *app) datasetImportCmd(dataDir *string) *cobra.Command {
 			}
 			defer st.Close()
 			written, unchanged := 0, 0
+			prog := newProgress(a.stderr)
 			_, err = readEntities(in, func(batch []entity.Entity) error {
 				res, err := st.Write(args[0], batch, store.WriteOptions{})
 				written += res.Written
 				unchanged += res.Unchanged
+				prog.show("sluice: import %s: %d of %d", args[0], written+unchanged, n)
 				return err
 			})
+			prog.done()
 			if err != nil {
 				return err
 			}

@@ -51,7 +51,11 @@ func (a *app) pumpCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sum, runErr := eng.Run(ctx, args[0], engine.RunOptions{Full: full})
+			prog := newProgress(a.stderr)
+			sum, runErr := eng.Run(ctx, args[0], engine.RunOptions{Full: full, Progress: func(s engine.Summary) {
+				prog.show("sluice: pump %s: read %d, written %d, deleted %d", s.Pipe, s.Read, s.Written, s.Deleted)
+			}})
+			prog.done()
 			if err := json.NewEncoder(a.stdout).Encode(sum); err != nil {
 				return err
 			}

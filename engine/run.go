@@ -17,6 +17,9 @@ type RunOptions struct {
 	// Full resets the pipe: it reads its source from the start and, at the
 	// end, deletes from its dataset what the run did not see.
 	Full bool
+	// Progress, when set, is called after every committed batch with the
+	// run's counts so far (for a progress line on a terminal).
+	Progress func(Summary)
 }
 
 // Run statuses.
@@ -214,6 +217,9 @@ func (r *run) batch(ctx context.Context, b component.Batch) error {
 	r.state = next
 	r.sum.Written += stats.Written
 	r.sum.Deleted += stats.Deleted
+	if r.opts.Progress != nil {
+		r.opts.Progress(r.sum)
+	}
 	return nil
 }
 
