@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/receiver"
 	"github.com/sluice-sync/sluice/service"
 )
 
@@ -30,9 +32,18 @@ func (a *app) runCmd() *cobra.Command {
 			if !service.IsLoopback(addr) && token == "" {
 				return fmt.Errorf("listening on %s (beyond loopback) needs an API token: --token or SLUICE_API_TOKEN", addr)
 			}
-			load := func() (*pipes.Config, error) { return a.load(&cf) }
-			if _, err := load(); err != nil { // refuse a bad config before taking the data folder
+			// Refuse a bad config before taking the data folder; the service
+			// starts with this load, and reloads read the folder again.
+			first, err := a.load(&cf)
+			if err != nil {
 				return err
+			}
+			load := func() (*pipes.Config, error) {
+				if cfg := first; cfg != nil {
+					first = nil
+					return cfg, nil
+				}
+				return a.load(&cf)
 			}
 			st, err := a.openStore(dataDir, true)
 			if err != nil {
@@ -49,7 +60,14 @@ func (a *app) runCmd() *cobra.Command {
 				ln.Close()
 				return err
 			}
-			mountReceivers(svc)
+			secrets, err := secretsLookup(cf.secrets)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			rc := receiver.New(receiver.Options{Engine: svc.Engine, Logger: log, Observe: svc.Observe, Secrets: secrets})
+			svc.Mount("POST /api/receivers/{pipe}/entities", http.HandlerFunc(rc.ServeReceive))
+			svc.Mount("GET /api/publishers/{pipe}/entities", http.HandlerFunc(rc.ServePublish))
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			hup := make(chan os.Signal, 1)
@@ -77,6 +95,3 @@ func (a *app) runCmd() *cobra.Command {
 	cmd.Flags().StringVar(&token, "token", "", "the bearer token the management API requires (default $SLUICE_API_TOKEN); needed beyond loopback")
 	return cmd
 }
-
-// mountReceivers adds the receiver and publisher routes.
-var mountReceivers = func(*service.Service) {}

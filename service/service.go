@@ -62,11 +62,19 @@ func (s *Service) Engine() *engine.Engine { return s.engine() }
 // Observe records a receiver request in the metrics, and wakes the pipes
 // that read what it wrote.
 func (s *Service) Observe(pipe, outcome string, entities int, d time.Duration) {
+	if _, err := s.engine().Pipe(pipe); err != nil {
+		// The name comes from the request path: one series per made-up
+		// name would let any caller grow the metrics without bound.
+		pipe = unknownPipe
+	}
 	s.metrics.observeReceive(pipe, outcome, entities, d)
 	if outcome == "ok" && entities > 0 {
 		s.datasetChanged(pipe)
 	}
 }
+
+// unknownPipe is the metrics label of requests to pipes that do not exist.
+const unknownPipe = "(unknown)"
 
 // New loads the config, builds the engine and starts the scheduler.
 func New(opts Options) (*Service, error) {

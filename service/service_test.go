@@ -76,8 +76,10 @@ const manualPipes = `[
 ]`
 
 func TestAPI(t *testing.T) {
-	_, srv, _ := startService(t, "", map[string]string{"p.json": manualPipes})
+	svc, srv, _ := startService(t, "", map[string]string{"p.json": manualPipes})
 	u := srv.URL
+	svc.Observe("src", "ok", 0, time.Millisecond)
+	svc.Observe("made-up", "not_found", 0, time.Millisecond)
 
 	if code, body := call(t, "GET", u+"/api/health", ""); code != 200 || !strings.Contains(body, `"ok"`) {
 		t.Fatalf("health: %d %s", code, body)
@@ -138,6 +140,9 @@ func TestAPI(t *testing.T) {
 	}
 	if code, body := call(t, "GET", u+"/metrics", ""); code != 200 || !strings.Contains(body, `sluice_pipe_runs_total{pipe="src",status="completed"} 1`) || !strings.Contains(body, `sluice_dataset_entities{dataset="copy"} 2`) {
 		t.Fatalf("metrics: %d %s", code, body)
+	} else if !strings.Contains(body, `sluice_receiver_requests_total{outcome="ok",pipe="src"} 1`) ||
+		!strings.Contains(body, `sluice_receiver_requests_total{outcome="not_found",pipe="(unknown)"} 1`) || strings.Contains(body, "made-up") {
+		t.Fatalf("receiver metrics must label requests to unknown pipes (unknown): %s", body)
 	}
 }
 

@@ -6,7 +6,7 @@ import "github.com/sluice-sync/sluice/component"
 
 // Register adds every sink type in this package to r.
 func Register(r *component.Registry) error {
-	for _, s := range []component.Spec{datasetSpec, nullSpec} {
+	for _, s := range []component.Spec{datasetSpec, nullSpec, httpEndpointSpec} {
 		if err := r.Register(s); err != nil {
 			return err
 		}

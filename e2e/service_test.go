@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// servicePipes: a push receiver, and a manual pipe copying what it got.
+const servicePipes = `[
+  {"_id": "inbox", "type": "pipe", "source": {"type": "http_endpoint"}},
+  {"_id": "copy", "type": "pipe", "pump": {"mode": "manual"},
+   "source": {"type": "dataset", "dataset": "inbox"},
+   "transform": {"type": "dtl", "rules": {"default": [["copy", "*"], ["add", "seen", true]]}}}
+]`
+
+// service is a running `sluice run`.
+type service struct {
+	url    string
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+// startService starts `sluice run` on a free loopback port and waits until
+// it says where it serves. It is killed when the test ends, if still up.
+func startService(t *testing.T, args ...string) *service {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"run", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Dir = t.TempDir()
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &service{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	t.Cleanup(func() { cancel(); <-s.done })
+	lines := bufio.NewReader(pipe)
+	for s.url == "" {
+		line, err := lines.ReadString('\n')
+		s.stderr.WriteString(line)
+		if err != nil {
+			t.Fatalf("sluice run stopped before serving: %v\n%s", err, s.stderr)
+		}
+		if i := strings.Index(line, "serving on http://"); i >= 0 {
+			s.url = strings.Fields(line[i+len("serving on "):])[0]
+		}
+	}
+	go func() {
+		io.Copy(s.stderr, lines) // keep reading, so the service never blocks on a full pipe
+		s.done <- cmd.Wait()
+	}()
+	return s
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (s *service) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.done:
+		s.done <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("sluice run after SIGTERM: %v\n%s", err, s.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("sluice run did not stop on SIGTERM\n%s", s.stderr)
+	}
+}
+
+func (s *service) do(t *testing.T, method, path, contentType, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// TestServiceReceivePumpRead pushes entities into a receiver of the real
+// binary, runs the downstream pipe through the API, reads the result through
+// the API, stops the service with SIGTERM and finds the data on disk.
+func TestServiceReceivePumpRead(t *testing.T) {
+	cfg, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
+	if err := os.WriteFile(filepath.Join(cfg, "pipes.json"), []byte(servicePipes), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svc := startService(t, "--config", cfg, "--data", data)
+
+	code, body := svc.do(t, "POST", "/api/receivers/inbox/entities", "application/json", `[{"_id": "a", "n": 1}, {"_id": "b", "n": 2}]`)
+	if code != 200 {
+		t.Fatalf("receive: %d %s", code, body)
+	}
+	// A bad request is refused precisely and writes nothing.
+	code, body = svc.do(t, "POST", "/api/receivers/inbox/entities", "application/json", `[{"_id": "c"}, {"n": 3}]`)
+	if code != 400 || !strings.Contains(body, "item 1") {
+		t.Fatalf("receive without _id: %d %s", code, body)
+	}
+	code, body = svc.do(t, "POST", "/api/pipes/copy/pump", "application/x-www-form-urlencoded", "operation=start&wait=true")
+	var sum summary
+	if code != 200 || json.Unmarshal([]byte(body), &sum) != nil || sum.Status != "completed" || sum.Written != 2 {
+		t.Fatalf("start copy: %d %s", code, body)
+	}
+	code, body = svc.do(t, "GET", "/api/datasets/copy/entities", "", "")
+	var got []map[string]any
+	if code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got) != 2 || got[0]["_id"] != "a" || got[1]["seen"] != true {
+		t.Fatalf("copy entities: %d %s", code, body)
+	}
+	if code, body := svc.do(t, "GET", "/api/datasets/inbox/entities", "", ""); code != 200 || strings.Contains(body, `"c"`) {
+		t.Fatalf("the refused request wrote something: %d %s", code, body)
+	}
+	if code, body := svc.do(t, "GET", "/metrics", "", ""); code != 200 || !strings.Contains(body, `sluice_receiver_entities_total{pipe="inbox"} 2`) {
+		t.Fatalf("metrics: %d %s", code, body)
+	}
+	svc.stop(t)
+
+	if es := entities(t, data, "copy"); len(es) != 2 || es[1]["seen"] != true {
+		t.Fatalf("after stopping, dataset copy holds %v", es)
+	}
+}
+
+// TestServiceRefusals: no token beyond loopback, and a bad config, both stop
+// `sluice run` before it takes the data folder.
+func TestServiceRefusals(t *testing.T) {
+	cfg, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
+	if err := os.WriteFile(filepath.Join(cfg, "pipes.json"), []byte(servicePipes), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := sluice(t, "run", "--config", cfg, "--data", data, "--addr", "0.0.0.0:0")
+	if r.code == 0 || !strings.Contains(r.stderr, "needs an API token") {
+		t.Fatalf("beyond loopback without a token: %v", r)
+	}
+	if err := os.WriteFile(filepath.Join(cfg, "pipes.json"), []byte(`[{"_id": "x", "type": "pipe", "source": {"type": "nope"}}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = sluice(t, "run", "--config", cfg, "--data", data, "--addr", "127.0.0.1:0")
+	if r.code != 1 || !strings.Contains(r.stderr, "pipes.json:1:") || !strings.Contains(r.stderr, "/0/source/type") {
+		t.Fatalf("bad config: %v", r)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Fatalf("a refused start created the data folder: %v", err)
+	}
+}

@@ -1,0 +1,339 @@
+package receiver
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/rest"
+	"github.com/sluice-sync/sluice/sources"
+)
+
+// verify runs a source's validation checks on a request; all must pass.
+// For a Standard Webhooks check it returns the message id and how long to
+// remember it for de-duplication (twice the tolerance).
+func verify(vs sources.RequestValidations, h http.Header, body []byte, now time.Time) (webhookID string, keep time.Duration, err error) {
+	for _, v := range vs {
+		switch v.Type {
+		case sources.ValidationHeader:
+			err = verifyHeader(v, h)
+		case sources.ValidationHMAC:
+			err = verifyHMAC(v, h, body)
+		case sources.ValidationStandardWebhooks:
+			var id string
+			if id, err = verifyStandardWebhooks(v, h, body, now); err == nil && webhookID == "" {
+				webhookID, keep = id, 2*v.Tolerance
+			}
+		default:
+			err = fmt.Errorf("unknown validation type %q", v.Type)
+		}
+		if err != nil {
+			return "", 0, err
+		}
+	}
+	return webhookID, keep, nil
+}
+
+// verifyHeader compares a header with the shared secret in constant time
+// (hashing both first, so not even the length leaks).
+func verifyHeader(v sources.RequestValidation, h http.Header) error {
+	got := h.Get(v.Header)
+	if got == "" {
+		return fmt.Errorf("missing header %s", v.Header)
+	}
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256(v.Key)
+	if subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+		return fmt.Errorf("header %s does not hold the expected secret", v.Header)
+	}
+	return nil
+}
+
+// verifyHMAC checks a header holding the HMAC-SHA256 of the raw body, hex
+// or base64, after an optional prefix (GitHub's "sha256=").
+func verifyHMAC(v sources.RequestValidation, h http.Header, body []byte) error {
+	got := strings.TrimSpace(h.Get(v.Header))
+	if got == "" {
+		return fmt.Errorf("missing signature header %s", v.Header)
+	}
+	if v.Prefix != "" {
+		if len(got) < len(v.Prefix) || !strings.EqualFold(got[:len(v.Prefix)], v.Prefix) {
+			return fmt.Errorf("signature header %s does not start with %q", v.Header, v.Prefix)
+		}
+		got = got[len(v.Prefix):]
+	}
+	var sig []byte
+	var err error
+	if v.Encoding == "base64" {
+		sig, err = base64.StdEncoding.DecodeString(got)
+		if err != nil {
+			sig, err = base64.RawStdEncoding.DecodeString(got)
+		}
+	} else {
+		sig, err = hex.DecodeString(got)
+	}
+	if err != nil {
+		return fmt.Errorf("signature header %s is not %s", v.Header, v.Encoding)
+	}
+	mac := hmac.New(sha256.New, v.Key)
+	mac.Write(body)
+	if !hmac.Equal(sig, mac.Sum(nil)) {
+		return fmt.Errorf("signature header %s does not match the body", v.Header)
+	}
+	return nil
+}
+
+// Standard Webhooks headers.
+const (
+	headerWebhookID        = "webhook-id"
+	headerWebhookTimestamp = "webhook-timestamp"
+	headerWebhookSignature = "webhook-signature"
+)
+
+// verifyStandardWebhooks checks a Standard Webhooks signature: one of the
+// space-separated "v1,<base64>" entries of webhook-signature must be the
+// HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}", and the
+// timestamp must be within the tolerance of now, either way.
+func verifyStandardWebhooks(v sources.RequestValidation, h http.Header, body []byte, now time.Time) (string, error) {
+	id, ts, sigs := h.Get(headerWebhookID), h.Get(headerWebhookTimestamp), h.Get(headerWebhookSignature)
+	if id == "" || ts == "" || sigs == "" {
+		return "", errors.New("missing Standard Webhooks headers (webhook-id, webhook-timestamp and webhook-signature are required)")
+	}
+	sec, err := strconv.ParseInt(strings.TrimSpace(ts), 10, 64)
+	if err != nil {
+		return "", errors.New("webhook-timestamp is not a Unix time in seconds")
+	}
+	at := time.Unix(sec, 0)
+	switch {
+	case now.Sub(at) > v.Tolerance:
+		return "", fmt.Errorf("webhook-timestamp is too old (more than %s ago)", v.Tolerance)
+	case at.Sub(now) > v.Tolerance:
+		return "", fmt.Errorf("webhook-timestamp is too far in the future (more than %s ahead)", v.Tolerance)
+	}
+	mac := hmac.New(sha256.New, v.Key)
+	mac.Write([]byte(id + "." + strconv.FormatInt(sec, 10) + "."))
+	mac.Write(body)
+	want := []byte(base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	for _, s := range strings.Fields(sigs) {
+		version, sig, ok := strings.Cut(s, ",")
+		if ok && version == "v1" && hmac.Equal([]byte(sig), want) {
+			return id, nil
+		}
+	}
+	return "", errors.New("no webhook-signature entry matches the message")
+}
+
+// Replay states of a Standard Webhooks message id.
+const (
+	replayNew = iota
+	replaySeen
+	replayInFlight
+)
+
+// replayCache remembers the Standard Webhooks message ids accepted
+// recently, and those being received right now.
+type replayCache struct {
+	mu        sync.Mutex
+	ids       map[string]time.Time // key -> when to forget it; zero while in flight
+	lastSweep time.Time
+}
+
+func newReplayCache() *replayCache { return &replayCache{ids: map[string]time.Time{}} }
+
+// reserve claims key for a request, unless it was accepted (and not yet
+// forgotten) or another request holds it.
+func (c *replayCache) reserve(key string, now time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now.Sub(c.lastSweep) > time.Minute {
+		for k, until := range c.ids {
+			if !until.IsZero() && now.After(until) {
+				delete(c.ids, k)
+			}
+		}
+		c.lastSweep = now
+	}
+	until, ok := c.ids[key]
+	switch {
+	case ok && until.IsZero():
+		return replayInFlight
+	case ok && now.Before(until):
+		return replaySeen
+	}
+	c.ids[key] = time.Time{}
+	return replayNew
+}
+
+// accept remembers key as accepted until the given time.
+func (c *replayCache) accept(key string, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ids[key] = until
+}
+
+// release forgets a key whose request failed, so a retry is received.
+func (c *replayCache) release(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until, ok := c.ids[key]; ok && until.IsZero() {
+		delete(c.ids, key)
+	}
+}
+
+// templateCache holds compiled validation_expression templates by source.
+type templateCache struct {
+	mu   sync.Mutex
+	tpls map[string]*rest.Template
+}
+
+func (c *templateCache) get(src string) (*rest.Template, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.tpls[src]; ok {
+		return t, nil
+	}
+	t, err := rest.ParseTemplate(src)
+	if err != nil {
+		return nil, err
+	}
+	if c.tpls == nil || len(c.tpls) > 1000 {
+		c.tpls = map[string]*rest.Template{}
+	}
+	c.tpls[src] = t
+	return t, nil
+}
+
+// checkExpression renders the source's validation_expression (Sesam's):
+// empty output (after trimming) accepts; anything else is the reason the
+// request is rejected. The template sees:
+//   - headers: lower-cased header names to values (repeated headers joined by ", ")
+//   - body: the decoded JSON body (for NDJSON, the list of its objects)
+//   - request: {method, path, query (names to first values), url}
+//   - Sesam's names: request_headers (names as sent, canonical and lower-case),
+//     request_params (query names to first values) and url
+//   - secret('name'): a secret's value (with Options.Secrets)
+func (rc *Receiver) checkExpression(q *request, es []entity.Entity, ndjson bool) (reason string, err error) {
+	tpl, err := rc.templates.get(string(q.cfg.ValidationExpression))
+	if err != nil {
+		return "", err
+	}
+	var body any
+	if ndjson {
+		list := make([]any, len(es))
+		for i, e := range es {
+			if list[i], err = decodeAny(e); err != nil {
+				return "", err
+			}
+		}
+		body = list
+	} else if body, err = decodeAny(q.body); err != nil {
+		return "", err
+	}
+	var used []string // secret values the template asked for
+	headers, requestHeaders := map[string]any{}, map[string]any{}
+	for name, vals := range q.r.Header {
+		v := strings.Join(vals, ", ")
+		headers[strings.ToLower(name)] = v
+		requestHeaders[name] = v
+		requestHeaders[strings.ToLower(name)] = v
+	}
+	params := map[string]any{}
+	for name, vals := range q.r.URL.Query() {
+		if len(vals) > 0 {
+			params[name] = vals[0]
+		}
+	}
+	scheme := "http"
+	if q.r.TLS != nil {
+		scheme = "https"
+	}
+	u := *q.r.URL
+	u.Scheme, u.Host = scheme, q.r.Host
+	vars := map[string]any{
+		"headers":         headers,
+		"body":            body,
+		"request":         map[string]any{"method": q.r.Method, "path": q.r.URL.Path, "query": params, "url": u.String()},
+		"request_headers": requestHeaders,
+		"request_params":  params,
+		"url":             u.String(),
+		"secret":          rc.secretFunc(&used),
+	}
+	out, err := tpl.Render(vars)
+	if err != nil {
+		return "", redactAll(err, used)
+	}
+	return redactString(strings.TrimSpace(out), used), nil
+}
+
+// secretFunc is the secret('name') template function; it notes the values
+// it gave so they can be redacted from what the template renders.
+func (rc *Receiver) secretFunc(used *[]string) func(string) (string, error) {
+	return func(name string) (string, error) {
+		if rc.opts.Secrets != nil {
+			if v, ok := rc.opts.Secrets(name); ok {
+				*used = append(*used, v)
+				return v, nil
+			}
+		}
+		return "", fmt.Errorf("secret %q is not set", name)
+	}
+}
+
+func redactString(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
+	}
+	return s
+}
+
+func redactAll(err error, secrets []string) error {
+	if len(secrets) == 0 {
+		return err
+	}
+	return errors.New(redactString(err.Error(), secrets))
+}
+
+// decodeAny decodes JSON for templates: integers as int64, other numbers
+// as float64.
+func decodeAny(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return plainNumbers(v), nil
+}
+
+func plainNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plainNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = plainNumbers(e)
+		}
+	}
+	return v
+}
