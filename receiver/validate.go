@@ -1,13 +1,11 @@
 package receiver
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -232,12 +230,12 @@ func (rc *Receiver) checkExpression(q *request, es []entity.Entity, ndjson bool)
 	if ndjson {
 		list := make([]any, len(es))
 		for i, e := range es {
-			if list[i], err = decodeAny(e); err != nil {
+			if list[i], err = rest.DecodeTemplateJSON(e); err != nil {
 				return "", err
 			}
 		}
 		body = list
-	} else if body, err = decodeAny(q.body); err != nil {
+	} else if body, err = rest.DecodeTemplateJSON(q.body); err != nil {
 		return "", err
 	}
 	var used []string // secret values the template asked for
@@ -304,36 +302,4 @@ func redactAll(err error, secrets []string) error {
 		return err
 	}
 	return errors.New(redactString(err.Error(), secrets))
-}
-
-// decodeAny decodes JSON for templates: integers as int64, other numbers
-// as float64.
-func decodeAny(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return plainNumbers(v), nil
-}
-
-func plainNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = plainNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = plainNumbers(e)
-		}
-	}
-	return v
 }

@@ -1,8 +1,6 @@
 package rest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -180,13 +178,11 @@ func renderValue(v any, vars map[string]any) (out any, skip bool, err error) {
 		}
 		for _, mark := range []string{markJSON, "system:markjson"} {
 			if body, ok := strings.CutSuffix(s, mark); ok {
-				var j any
-				dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-				dec.UseNumber()
-				if err := dec.Decode(&j); err != nil {
+				j, err := DecodeTemplateJSON([]byte(body))
+				if err != nil {
 					return nil, false, fmt.Errorf("%s value %q is not JSON: %w", mark, body, err)
 				}
-				return fromJSONNumbers(j), false, nil
+				return j, false, nil
 			}
 		}
 		return s, false, nil

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,18 @@ import (
 
 	"github.com/sluice-sync/sluice/dtl"
 )
+
+// DecodeTemplateJSON decodes JSON into values for templates: numbers
+// become int64, *big.Int or float64 (see fromJSONNumbers).
+func DecodeTemplateJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return fromJSONNumbers(v), nil
+}
 
 // fromJSONNumbers replaces json.Number values by int64, *big.Int or
 // float64, so templates print 12 as "12", not "12.0".
