@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/sluice-sync/sluice/httpjson"
 	"github.com/sluice-sync/sluice/sinks"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -27,25 +28,25 @@ const (
 func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
 	eng := rc.engine()
 	if eng == nil {
-		writeError(w, http.StatusServiceUnavailable, "the service is not ready: no config is loaded")
+		httpjson.Error(w, http.StatusServiceUnavailable, "the service is not ready: no config is loaded")
 		return
 	}
 	id := r.PathValue("pipe")
 	p, err := eng.Pipe(id)
 	if err != nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no pipe %q", id))
+		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("no pipe %q", id))
 		return
 	}
 	sink, ok := p.Sink.(*sinks.HTTPEndpointSink)
 	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("pipe %q does not publish entities: its sink is of type %q, not \"http_endpoint\"", id, p.Config.Sink.Type))
+		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("pipe %q does not publish entities: its sink is of type %q, not \"http_endpoint\"", id, p.Config.Sink.Type))
 		return
 	}
 	q := r.URL.Query()
 	since, hasSince := int64(-1), false
 	if s := q.Get("since"); s != "" {
 		if since, err = strconv.ParseInt(s, 10, 64); err != nil || since < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("since must be a dataset offset (an integer of 0 or more), not %q", s))
+			httpjson.Error(w, http.StatusBadRequest, fmt.Sprintf("since must be a dataset offset (an integer of 0 or more), not %q", s))
 			return
 		}
 		hasSince = true
@@ -53,7 +54,7 @@ func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
 	limit := DefaultPublishLimit
 	if s := q.Get("limit"); s != "" {
 		if limit, err = strconv.Atoi(s); err != nil || limit < 1 {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be a positive integer, not %q", s))
+			httpjson.Error(w, http.StatusBadRequest, fmt.Sprintf("limit must be a positive integer, not %q", s))
 			return
 		}
 		limit = min(limit, MaxPublishLimit)
@@ -61,7 +62,7 @@ func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
 	deleted := true
 	if s := q.Get("deleted"); s != "" {
 		if deleted, err = strconv.ParseBool(s); err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("deleted must be true or false, not %q", s))
+			httpjson.Error(w, http.StatusBadRequest, fmt.Sprintf("deleted must be true or false, not %q", s))
 			return
 		}
 	}
@@ -83,7 +84,7 @@ func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
 			return nil
 		})
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, fmt.Sprintf("reading dataset %q: %v", ds, eng.Config().Redact(err.Error())))
+			httpjson.Error(w, http.StatusInternalServerError, fmt.Sprintf("reading dataset %q: %v", ds, eng.Config().Redact(err.Error())))
 			return
 		}
 	}

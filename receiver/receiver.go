@@ -24,6 +24,7 @@ import (
 
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/httpjson"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/sources"
 	"github.com/sluice-sync/sluice/store"
@@ -141,10 +142,10 @@ func (rc *Receiver) ServeReceive(w http.ResponseWriter, r *http.Request) {
 		rc.log.Info("receiver request refused", "pipe", q.pipe, "request_id", q.id, "status", res.status, "error", res.msg)
 	}
 	if res.status != http.StatusOK {
-		writeError(w, res.status, res.msg)
+		httpjson.Error(w, res.status, res.msg)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	httpjson.Write(w, http.StatusOK, struct{}{})
 }
 
 func (rc *Receiver) receive(w http.ResponseWriter, q *request) *result {
@@ -443,28 +444,6 @@ func (rc *Receiver) writeLog(q *request, res *result, start time.Time, elapsed t
 	if err != nil {
 		rc.log.Warn("receiver: writing the receiver log", "pipe", q.pipe, "error", err)
 	}
-}
-
-// writeJSON answers with v as JSON.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding the response failed","status":500}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
-
-// errorBody is every error answer: {"error": "...", "status": N}.
-type errorBody struct {
-	Error  string `json:"error"`
-	Status int    `json:"status"`
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, errorBody{Error: msg, Status: status})
 }
 
 // ctxNoCancel keeps work that must finish once begun (the deletions at the

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/httpjson"
 	"github.com/sluice-sync/sluice/store"
 )
 
@@ -58,17 +59,9 @@ func (s *Service) managed(h http.HandlerFunc) http.Handler {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpjson.Write(w, status, v) }
 
-func writeError(w http.ResponseWriter, status int, err error) {
-	writeJSON(w, status, map[string]any{"error": err.Error(), "status": status})
-}
+func writeError(w http.ResponseWriter, status int, err error) { httpjson.Error(w, status, err.Error()) }
 
 // errorStatus maps engine errors to HTTP statuses.
 func errorStatus(err error) int {
