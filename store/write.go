@@ -149,17 +149,23 @@ func (w *writer) put(e entity.Entity) error {
 
 // keep copies b into the batch's slab: Badger holds on to keys and values
 // until the transaction commits, and one slab is far cheaper than an
-// allocation for each.
+// allocation for each. Slabs start small and double, so a write of a few
+// entities (a receiver request) does not allocate and zero a big one.
 func (w *writer) keep(b []byte) []byte {
 	if len(w.slab)+len(b) > cap(w.slab) {
-		w.slab = make([]byte, 0, max(slabSize, len(b)))
+		next := min(slabSize, max(firstSlabSize, 2*cap(w.slab)))
+		w.slab = make([]byte, 0, max(next, len(b)))
 	}
 	start := len(w.slab)
 	w.slab = append(w.slab, b...)
 	return w.slab[start:len(w.slab):len(w.slab)]
 }
 
-const slabSize = 256 << 10
+// Slab sizes: the first, and the most any grows to.
+const (
+	firstSlabSize = 16 << 10
+	slabSize      = 256 << 10
+)
 
 // index reads the index entry of an _id.
 func (w *writer) index(key []byte) (indexEntry, bool, error) {
