@@ -354,11 +354,7 @@ func (q *request) redact(s string) string {
 	if s == "" {
 		return s
 	}
-	for _, sec := range q.secrets() {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "***")
-		}
-	}
+	s = redactString(s, q.secrets())
 	if q.eng != nil && q.eng.Config() != nil {
 		s = q.eng.Config().Redact(s)
 	}
