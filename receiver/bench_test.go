@@ -3,7 +3,6 @@ package receiver
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,12 +37,18 @@ var benchNextID atomic.Int64
 
 // benchBodies builds n request bodies of benchEntitiesPerReq distinct
 // entities each, as a JSON array.
+// benchEntityBytes is the size of one benchmark entity: ~0.5 KB, as the
+// issue's target asks, most of it in a notes string.
+const benchEntityBytes = 512
+
+var benchNotes = strings.Repeat("lorem ipsum dolor sit amet ", 15)
+
 func benchBodies(n int) [][]byte {
 	bodies := make([][]byte, n)
 	for i := range bodies {
 		base := benchNextID.Add(benchEntitiesPerReq) - benchEntitiesPerReq
 		client := i % benchClients
-		b := make([]byte, 0, benchEntitiesPerReq*80)
+		b := make([]byte, 0, benchEntitiesPerReq*benchEntityBytes)
 		b = append(b, '[')
 		for j := int64(0); j < benchEntitiesPerReq; j++ {
 			if j > 0 {
@@ -57,7 +63,9 @@ func benchBodies(n int) [][]byte {
 			b = strconv.AppendInt(b, n, 10)
 			b = append(b, `","n":`...)
 			b = strconv.AppendInt(b, n%1000, 10)
-			b = append(b, `,"tags":["a","b"]}`...)
+			b = append(b, `,"tags":["a","b"],"notes":"`...)
+			b = append(b, benchNotes...)
+			b = append(b, `"}`...)
 		}
 		bodies[i] = append(b, ']')
 	}
@@ -93,17 +101,11 @@ func benchReceiverHandler(b *testing.B) http.HandlerFunc {
 	return rc.ServeReceive
 }
 
-// benchNetHTTPHandler is the baseline: decode the JSON body and answer
-// 200 {}.
+// benchNetHTTPHandler is the baseline the issue names: a bare handler
+// that only reads the body and answers 200 {}.
 func benchNetHTTPHandler(b *testing.B) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var es []map[string]any
-		if err := json.Unmarshal(body, &es); err != nil {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
