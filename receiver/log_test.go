@@ -66,3 +66,12 @@ func TestReceiverLogRedactsSecrets(t *testing.T) {
 		t.Error("a pipe without logging has a receiver log")
 	}
 }
+
+// TestReceiverLogTrace: Sesam's "trace" turns on the same log.
+func TestReceiverLogTrace(t *testing.T) {
+	h := newHarness(t, `[{"_id": "traced", "type": "pipe", "source": {"type": "http_endpoint", "trace": true}}]`)
+	expect(t, h.post("traced", "", "application/json", `{"_id": "a"}`), http.StatusOK)
+	if log := h.entities(LogDatasetPrefix + "traced"); len(log) != 1 || log[0]["outcome"] != OutcomeOK {
+		t.Fatalf("log: %v", log)
+	}
+}

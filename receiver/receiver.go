@@ -130,7 +130,7 @@ func (rc *Receiver) ServeReceive(w http.ResponseWriter, r *http.Request) {
 	res := rc.receive(w, q)
 	elapsed := time.Since(start)
 	res.msg = q.redact(res.msg)
-	if q.cfg != nil && q.cfg.Logging {
+	if q.cfg != nil && (q.cfg.Logging || q.cfg.Trace) {
 		rc.writeLog(q, res, start, elapsed)
 	}
 	if rc.opts.Observe != nil {

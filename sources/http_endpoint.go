@@ -37,13 +37,14 @@ type HTTPEndpointConfig struct {
 	// Logging keeps one entity per request in the dataset
 	// system:receiver_log:<pipe>.
 	Logging bool `json:"logging"`
+	// Trace is Sesam's switch for the same log; either turns it on.
+	Trace bool `json:"trace"`
 	// AutoPopulateDataset marks the sink's dataset populated once entities
 	// have been received (Sesam's default).
 	AutoPopulateDataset bool `json:"auto_populate_dataset"`
 
 	DoFloatAsDecimal *bool `json:"do_float_as_decimal" cfg:"ignored"`
 	DoFloatAsInt     *bool `json:"do_float_as_int" cfg:"ignored"`
-	Trace            any   `json:"trace" cfg:"ignored"`
 }
 
 // Validate checks the limits.
