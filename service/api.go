@@ -92,7 +92,7 @@ type pipeRuntime struct {
 }
 
 func (s *Service) pipeInfo(id string) (pipeInfo, error) {
-	eng := s.engine()
+	eng := s.Engine()
 	p, err := eng.Pipe(id)
 	if err != nil {
 		return pipeInfo{}, err
@@ -126,7 +126,7 @@ func (s *Service) pipeInfo(id string) (pipeInfo, error) {
 
 func (s *Service) listPipes(w http.ResponseWriter, r *http.Request) {
 	out := []pipeInfo{}
-	for _, p := range s.engine().Config().Pipes {
+	for _, p := range s.Engine().Config().Pipes {
 		info, err := s.pipeInfo(p.ID)
 		if err != nil {
 			writeError(w, errorStatus(err), err)
@@ -187,7 +187,7 @@ func pumpRequest(r *http.Request) (map[string]string, error) {
 
 func (s *Service) pump(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	eng, sched := s.engine(), s.scheduler()
+	eng, sched := s.Engine(), s.scheduler()
 	if _, err := eng.Pipe(id); err != nil {
 		writeError(w, http.StatusNotFound, err)
 		return
@@ -252,7 +252,7 @@ func (s *Service) pump(w http.ResponseWriter, r *http.Request) {
 func (s *Service) listDatasets(w http.ResponseWriter, r *http.Request) {
 	all := r.URL.Query().Get("all") == "true"
 	out := []store.Info{}
-	for _, i := range s.engine().Store().Datasets() {
+	for _, i := range s.Engine().Store().Datasets() {
 		if all || !strings.HasPrefix(i.Name, "system:") {
 			out = append(out, i)
 		}
@@ -261,7 +261,7 @@ func (s *Service) listDatasets(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) getDataset(w http.ResponseWriter, r *http.Request) {
-	info, ok := s.engine().Store().Dataset(r.PathValue("id"))
+	info, ok := s.Engine().Store().Dataset(r.PathValue("id"))
 	if !ok {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no dataset %q", r.PathValue("id")))
 		return
@@ -289,7 +289,7 @@ func (s *Service) datasetEntities(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.Limit = n
 	}
-	st := s.engine().Store()
+	st := s.Engine().Store()
 	if _, ok := st.Dataset(r.PathValue("id")); !ok {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no dataset %q", r.PathValue("id")))
 		return
@@ -319,7 +319,7 @@ func (s *Service) datasetEntity(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, errors.New("give the entity as ?entity_id="))
 		return
 	}
-	e, ok, err := s.engine().Store().Get(r.PathValue("id"), id)
+	e, ok, err := s.Engine().Store().Get(r.PathValue("id"), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && !ok):
 		writeError(w, http.StatusNotFound, fmt.Errorf("no entity %q in dataset %q", id, r.PathValue("id")))
@@ -336,6 +336,6 @@ func (s *Service) reload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, err)
 		return
 	}
-	cfg := s.engine().Config()
+	cfg := s.Engine().Config()
 	writeJSON(w, http.StatusOK, map[string]any{"reloaded": true, "pipes": len(cfg.Pipes), "systems": len(cfg.Systems)})
 }

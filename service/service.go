@@ -56,13 +56,10 @@ func (s *Service) Mount(pattern string, h http.Handler) {
 	s.mounts[pattern] = h
 }
 
-// Engine is the current engine (a reload replaces it).
-func (s *Service) Engine() *engine.Engine { return s.engine() }
-
 // Observe records a receiver request in the metrics, and wakes the pipes
 // that read what it wrote.
 func (s *Service) Observe(pipe, outcome string, entities int, d time.Duration) {
-	if _, err := s.engine().Pipe(pipe); err != nil {
+	if _, err := s.Engine().Pipe(pipe); err != nil {
 		// The name comes from the request path: one series per made-up
 		// name would let any caller grow the metrics without bound.
 		pipe = unknownPipe
@@ -95,8 +92,8 @@ func New(opts Options) (*Service, error) {
 	return s, nil
 }
 
-// engine is the current engine.
-func (s *Service) engine() *engine.Engine {
+// Engine is the current engine (a reload replaces it).
+func (s *Service) Engine() *engine.Engine {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.eng
@@ -124,7 +121,7 @@ func (s *Service) afterRun(pipe string, sum engine.Summary, err error) {
 // datasetChanged pokes the scheduled pipes whose dataset source reads what
 // pipe writes, so a chain of dataset pipes does not wait a whole interval.
 func (s *Service) datasetChanged(pipe string) {
-	eng, sched := s.engine(), s.scheduler()
+	eng, sched := s.Engine(), s.scheduler()
 	p, err := eng.Pipe(pipe)
 	if err != nil || p.SinkDataset() == "" {
 		return
