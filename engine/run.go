@@ -39,12 +39,15 @@ type Summary struct {
 	// deletions included; Deleted counts the deletions among them.
 	Written int `json:"written"`
 	Deleted int `json:"deleted"`
-	// Offset is the pipe's stored offset after the run: a number for
-	// numeric offsets, a string otherwise, null when it has none.
-	Offset     json.RawMessage `json:"offset"`
-	DurationMS int64           `json:"duration_ms"`
-	Started    time.Time       `json:"started"`
-	Error      string          `json:"error,omitempty"`
+	// StartOffset is the offset the run started from (null for a run
+	// from the beginning); Offset is the pipe's stored offset after the
+	// run: a number for numeric offsets, a string otherwise, null when it
+	// has none.
+	StartOffset json.RawMessage `json:"start_offset,omitempty"`
+	Offset      json.RawMessage `json:"offset"`
+	DurationMS  int64           `json:"duration_ms"`
+	Started     time.Time       `json:"started"`
+	Error       string          `json:"error,omitempty"`
 	// DryRun marks a run that sent nothing and changed nothing.
 	DryRun bool `json:"dry_run,omitempty"`
 }
@@ -139,6 +142,7 @@ func (r *run) do(ctx context.Context) error {
 		r.state.LastSeen, r.state.FullRun = "", 0
 	}
 	r.sum.Full = r.state.LastSeen == "" || resuming
+	r.sum.StartOffset = offsetJSON(r.state.LastSeen)
 	if r.dryRun {
 		req := component.ReadRequest{Since: r.state.LastSeen, BatchSize: r.p.batchSize()}
 		return r.p.Source.Read(ctx, req, func(b component.Batch) error { return r.dryBatch(ctx, b) })
