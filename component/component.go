@@ -80,6 +80,9 @@ type Progress struct {
 	FullRun uint64
 	// Commit records the pipe's new state inside the sink's transaction.
 	Commit func(*store.Tx) error
+	// From and To are the source's continuation tokens before and after
+	// the batch (its window), for sinks that log where records came from.
+	From, To string
 }
 
 // TransactionalSink writes a batch and the pipe's progress atomically, so a
@@ -120,6 +123,9 @@ type Env struct {
 	// SourceDataset is the dataset the pipe's source reads, if it reads
 	// one (set for transforms and sinks).
 	SourceDataset string
+	// Redact hides the config's secrets in text a component keeps or
+	// shows (nil: nothing to hide).
+	Redact func(string) string
 	// System looks up a built system (a "system:<kind>" config) by _id;
 	// nil when the config has none.
 	System func(id string) (any, bool)

@@ -14,12 +14,13 @@ import (
 	"github.com/sluice-sync/sluice/sources"
 	"github.com/sluice-sync/sluice/store"
 	"github.com/sluice-sync/sluice/transforms"
+	"github.com/sluice-sync/sluice/webhook"
 )
 
 // DefaultRegistry knows every built-in component type.
 func DefaultRegistry() *component.Registry {
 	r := component.NewRegistry()
-	for _, register := range []func(*component.Registry) error{sources.Register, sinks.Register, transforms.Register, rest.Register} {
+	for _, register := range []func(*component.Registry) error{sources.Register, sinks.Register, transforms.Register, rest.Register, webhook.Register} {
 		if err := register(r); err != nil {
 			panic(err) // a duplicate built-in type is a programming error
 		}
@@ -92,7 +93,7 @@ func (e *Engine) system(id string) (any, bool) {
 
 func (e *Engine) build(pc *pipes.Pipe, reg *component.Registry, log *slog.Logger) (*Pipe, error) {
 	st := e.store
-	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID), Namespaces: pc.Namespaces, System: e.system}
+	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID), Namespaces: pc.Namespaces, System: e.system, Redact: e.cfg.Redact}
 	p := &Pipe{Config: pc}
 	var err error
 	if p.Source, err = component.Build[component.Source](reg, component.KindSource, pc.Source.Type, pc.Source.Config, env); err != nil {

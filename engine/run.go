@@ -209,7 +209,7 @@ func (r *run) batch(ctx context.Context, b component.Batch) error {
 
 	var stats component.WriteStats
 	if ts, ok := r.p.Sink.(component.TransactionalSink); ok {
-		stats, err = ts.WriteWith(ctx, out, component.Progress{FullRun: r.fullRun, Commit: commit})
+		stats, err = ts.WriteWith(ctx, out, component.Progress{FullRun: r.fullRun, Commit: commit, From: r.state.LastSeen, To: b.Since})
 	} else {
 		if stats, err = r.p.Sink.Write(ctx, out); err == nil {
 			err = r.e.store.Update(commit)
@@ -229,15 +229,15 @@ func (r *run) batch(ctx context.Context, b component.Batch) error {
 
 // dryBatch runs one batch through the transforms (whose side-effecting
 // requests report instead of sending) and hands it to a sink that writes
-// outside sluice, which reports too; a dataset sink is skipped, and no
-// progress is committed.
+// outside sluice, which reports too (through Write, never WriteWith); a
+// sink that writes a dataset is skipped, and no progress is committed.
 func (r *run) dryBatch(ctx context.Context, b component.Batch) error {
 	r.sum.Read += len(b.Entities)
 	out, err := r.transform(ctx, b.Entities)
 	if err != nil {
 		return err
 	}
-	if _, ok := r.p.Sink.(component.TransactionalSink); ok {
+	if r.p.SinkDataset() != "" {
 		return nil
 	}
 	if _, err := r.p.Sink.Write(ctx, out); err != nil {

@@ -160,3 +160,30 @@ func (s *Store) Version(name string, offset uint64) (e []byte, ok bool, err erro
 	})
 	return e, ok, err
 }
+
+// GetMany reads the latest versions of several entities in one snapshot,
+// calling fn for each id the dataset holds (deleted or not), in the order
+// given. A dataset that does not exist holds nothing.
+func (s *Store) GetMany(name string, ids []string, fn func(i int, e []byte) error) error {
+	d, err := s.lookup(name, false)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.db.View(func(txn *badger.Txn) error {
+		for i, id := range ids {
+			v, found, err := latestVersion(txn, d.num, id)
+			if err != nil {
+				return err
+			}
+			if found {
+				if err := fn(i, v[1:]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

@@ -84,3 +84,30 @@ func (s *Store) unseen(d *dataset, fullRun uint64, from []byte) (batch []entity.
 	})
 	return batch, next, err
 }
+
+// EachUnseen passes, page by page, the latest versions (as deletions) of
+// the _ids that no write stamped with fullRun saw and that are not deleted:
+// what DeleteUnseen would delete, for a sink that must act on each before
+// it records the deletion. fn may write to the dataset.
+func (s *Store) EachUnseen(name string, fullRun uint64, fn func(page []entity.Entity) error) error {
+	d, err := s.lookup(name, true)
+	if err != nil {
+		return err
+	}
+	var from []byte
+	for {
+		page, next, err := s.unseen(d, fullRun, from)
+		if err != nil {
+			return err
+		}
+		if len(page) > 0 {
+			if err := fn(page); err != nil {
+				return err
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		from = next
+	}
+}

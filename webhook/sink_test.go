@@ -1,0 +1,50 @@
+package webhook_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sluice-sync/sluice/engine"
+)
+
+func TestBatchesInOrderOneAtATime(t *testing.T) {
+	inFlight := 0
+	var overlap bool
+	rc := newReceiver(t)
+	rc.answer = func(_ int, w http.ResponseWriter, _ *http.Request) bool {
+		rc.mu.Lock()
+		inFlight++
+		if inFlight > 1 {
+			overlap = true
+		}
+		rc.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		rc.mu.Lock()
+		inFlight--
+		rc.mu.Unlock()
+		return false
+	}
+	h := newHarness(t, sinkPipe(rc.URL, `"batch_size": 2`))
+	h.put("src", `{"_id":"a","n":1}`, `{"_id":"b","n":2}`, `{"_id":"c","n":3}`, `{"_id":"d","n":4}`, `{"_id":"e","n":5}`)
+	sum := h.run("out", engine.RunOptions{})
+	reqs := rc.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3", len(reqs))
+	}
+	if overlap {
+		t.Error("a request was sent before the previous one was answered")
+	}
+	if got, want := rc.ops(t), []string{"upsert:a", "upsert:b", "upsert:c", "upsert:d", "upsert:e"}; !slices.Equal(got, want) {
+		t.Errorf("records %v, want %v", got, want)
+	}
+	if sum.Written != 5 || sum.Read != 5 {
+		t.Errorf("summary %+v", sum)
+	}
+	// A rerun sends nothing: the endpoint has everything.
+	h.run("out", engine.RunOptions{Full: true})
+	if n := len(rc.requests()); n != 3 {
+		t.Errorf("a full rerun sent %d more requests", n-3)
+	}
+}
