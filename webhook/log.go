@@ -30,6 +30,8 @@ type Delivery struct {
 	Error      string         `json:"error,omitempty"`
 	Outcome    string         `json:"outcome"`
 	Resends    int            `json:"resends,omitempty"`
+	// Query is a GET message's record, as the query it sends.
+	Query string `json:"query,omitempty"`
 	// Body is the request body as sent (absent for GET, whose URL holds
 	// the record).
 	Body json.RawMessage `json:"body,omitempty"`
@@ -39,6 +41,9 @@ type Delivery struct {
 func (s *Sink) newLogEntry(l *lane, m *Message, chunk []*record, win window) *Delivery {
 	d := &Delivery{ID: m.ID, WebhookID: m.ID, Stream: l.name, Method: m.Method, URL: s.redact(m.URL),
 		Ops: map[string]int{}, Window: win, Body: m.Body}
+	if m.Method == "GET" {
+		d.Query = query(chunk[0].json)
+	}
 	d.EntityIDs = make([]string, len(chunk))
 	for i, r := range chunk {
 		d.EntityIDs[i] = r.id

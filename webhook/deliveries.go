@@ -1,0 +1,199 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluice-sync/sluice/store"
+)
+
+// ErrNoDelivery reports a webhook-id the delivery log does not have.
+var ErrNoDelivery = errors.New("no such delivery")
+
+// ListOptions select deliveries from the log.
+type ListOptions struct {
+	Since    time.Time // first attempted at or after
+	Outcome  string    // only messages whose last attempt had this outcome
+	Limit    int       // the newest this many; 0 for all
+	Attempts bool      // every attempt, not only each message's last
+	Body     bool      // include request bodies
+	Dead     bool      // the dead letters instead of the log
+}
+
+// Deliveries lists the delivery log, oldest first.
+func (s *Sink) Deliveries(opts ListOptions) ([]Delivery, error) {
+	ds := s.logDataset
+	if opts.Dead {
+		ds = s.deadDataset
+	}
+	var out []Delivery
+	err := s.st.Scan(ds, store.ReadOptions{History: opts.Attempts, SkipDeleted: true}, func(_ uint64, e []byte) error {
+		var d Delivery
+		if err := json.Unmarshal(e, &d); err != nil {
+			return err
+		}
+		if d.Created.Before(opts.Since) || (opts.Outcome != "" && d.Outcome != opts.Outcome) {
+			return nil
+		}
+		if !opts.Body {
+			d.Body = nil
+		}
+		out = append(out, d)
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].MessageIDs[0] < out[j].MessageIDs[0] })
+	if opts.Limit > 0 && len(out) > opts.Limit {
+		out = out[len(out)-opts.Limit:]
+	}
+	return out, nil
+}
+
+// Resend sends one logged message again, as it was, with its original
+// webhook-id (and a new timestamp and signature). It does not change what
+// the sink records the endpoint has.
+func (s *Sink) Resend(ctx context.Context, webhookID string) (*Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok, err := s.st.Get(s.logDataset, webhookID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !ok) {
+		return nil, fmt.Errorf("%w %q in pipe %q", ErrNoDelivery, webhookID, s.pipe)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var d Delivery
+	if err := json.Unmarshal(e, &d); err != nil {
+		return nil, err
+	}
+	return &d, s.resend(ctx, &d)
+}
+
+func (s *Sink) resend(ctx context.Context, d *Delivery) error {
+	if err := s.ready(); err != nil {
+		return err
+	}
+	l := s.lane(d.Stream)
+	if l == nil {
+		return fmt.Errorf("delivery %s went to stream %q, which the sink no longer has", d.WebhookID, d.Stream)
+	}
+	if err := s.checkGone(l); err != nil {
+		return err
+	}
+	m := &Message{ID: d.WebhookID, Method: d.Method, URL: l.url, Header: http.Header{}}
+	for k, v := range s.cfg.Headers {
+		m.Header.Set(k, v)
+	}
+	if d.Method == http.MethodGet {
+		sep := "?"
+		if strings.Contains(l.url, "?") {
+			sep = "&"
+		}
+		m.URL += sep + d.Query
+	} else {
+		m.Body = d.Body
+	}
+	d.Resends++
+	err := s.client.Deliver(ctx, m, func(a Attempt) error { return s.logAttempt(d, a) })
+	var failed *FailedError
+	switch {
+	case err == nil:
+		return s.clearDeadLetter(d.WebhookID)
+	case errors.Is(err, ErrGone):
+		if gerr := s.markGone(l, err); gerr != nil {
+			return gerr
+		}
+	case errors.As(err, &failed):
+		if derr := s.deadLetter(d); derr != nil {
+			return derr
+		}
+	}
+	return fmt.Errorf("resend %s: %w", d.WebhookID, err)
+}
+
+// lane finds a stream by name.
+func (s *Sink) lane(name string) *lane {
+	for _, l := range s.lanes {
+		if l.name == name {
+			return l
+		}
+	}
+	return nil
+}
+
+// ReplayOptions choose what to send again: the messages whose records
+// came from source offsets in (FromOffset, ToOffset], and/or those first
+// sent at or after Since.
+type ReplayOptions struct {
+	FromOffset, ToOffset *int64
+	Since                time.Time
+}
+
+// Replay sends the chosen messages again, oldest first, each with its
+// original webhook-id; it stops at the first that is not delivered. It
+// returns the messages it sent.
+func (s *Sink) Replay(ctx context.Context, opts ReplayOptions) ([]Delivery, error) {
+	if opts.FromOffset == nil && opts.ToOffset == nil && opts.Since.IsZero() {
+		return nil, errors.New("replay needs a window: source offsets (from and/or to) or a time to replay since")
+	}
+	all, err := s.Deliveries(ListOptions{Since: opts.Since, Body: true})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var done []Delivery
+	for i := range all {
+		d := &all[i]
+		if !d.Window.overlaps(opts.FromOffset, opts.ToOffset) {
+			continue
+		}
+		err := s.resend(ctx, d)
+		d.Body = nil
+		done = append(done, *d)
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// overlaps says whether the window (From, To] meets (from, to]; a window
+// of non-numeric offsets meets only an open range.
+func (w window) overlaps(from, to *int64) bool {
+	if from == nil && to == nil {
+		return true
+	}
+	lo, hi := int64(-1), int64(-1)
+	if w.From != "" {
+		n, err := strconv.ParseInt(w.From, 10, 64)
+		if err != nil {
+			return false
+		}
+		lo = n
+	}
+	n, err := strconv.ParseInt(w.To, 10, 64)
+	if err != nil {
+		return false
+	}
+	hi = n
+	if from != nil && hi <= *from {
+		return false
+	}
+	if to != nil && lo >= *to {
+		return false
+	}
+	return true
+}
