@@ -36,7 +36,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn or error (logs go to stderr)")
-	root.AddCommand(a.validateCmd(), a.pumpCmd(), a.datasetCmd(), a.dtlCmd(), a.runCmd())
+	root.AddCommand(a.validateCmd(), a.pumpCmd(), a.datasetCmd(), a.dtlCmd(), a.runCmd(), a.deliveriesCmd(), a.secretCmd())
 	err := root.Execute()
 	var ee exitError
 	switch {

@@ -47,7 +47,7 @@ func DecodeSecret(secret string) ([]byte, error) {
 	}
 	key, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
-		return nil, errors.New(`a secret must be base64, optionally prefixed "whsec_" (generate one with "sluice webhook secret")`)
+		return nil, errors.New(`a secret must be base64, optionally prefixed "whsec_" (generate one with "sluice secret")`)
 	}
 	if len(key) < 16 {
 		return nil, fmt.Errorf("the secret is %d bytes; use at least 16 (24 to 64 is usual)", len(key))
