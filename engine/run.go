@@ -39,7 +39,7 @@ type Summary struct {
 	// deletions included; Deleted counts the deletions among them.
 	Written int `json:"written"`
 	Deleted int `json:"deleted"`
-	// StartOffset is the offset the run started from (null for a run
+	// StartOffset is the offset the run started from (absent for a run
 	// from the beginning); Offset is the pipe's stored offset after the
 	// run: a number for numeric offsets, a string otherwise, null when it
 	// has none.
@@ -142,7 +142,9 @@ func (r *run) do(ctx context.Context) error {
 		r.state.LastSeen, r.state.FullRun = "", 0
 	}
 	r.sum.Full = r.state.LastSeen == "" || resuming
-	r.sum.StartOffset = offsetJSON(r.state.LastSeen)
+	if r.state.LastSeen != "" {
+		r.sum.StartOffset = offsetJSON(r.state.LastSeen)
+	}
 	if r.dryRun {
 		req := component.ReadRequest{Since: r.state.LastSeen, BatchSize: r.p.batchSize()}
 		return r.p.Source.Read(ctx, req, func(b component.Batch) error { return r.dryBatch(ctx, b) })
