@@ -12,6 +12,7 @@ import (
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/notify"
 	"github.com/sluice-sync/sluice/store"
 )
 
@@ -51,6 +52,12 @@ func (a *app) pumpCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var notifier *notify.Notifier // a dry run notifies no one
+			if !dryRun {
+				if notifier, err = a.runNotifier(cfg, st); err != nil {
+					return err
+				}
+			}
 			prog := newProgress(a.stderr)
 			sum, runErr := eng.Run(ctx, args[0], engine.RunOptions{Full: full, Progress: func(s engine.Summary) {
 				prog.show("sluice: pump %s: read %d, written %d, deleted %d", s.Pipe, s.Read, s.Written, s.Deleted)
@@ -59,6 +66,7 @@ func (a *app) pumpCmd() *cobra.Command {
 			if err := json.NewEncoder(a.stdout).Encode(sum); err != nil {
 				return err
 			}
+			a.notifyRun(ctx, notifier, sum, runErr)
 			if runErr != nil {
 				a.printf("sluice: %s\n", sum.Error)
 				return exitError{1}

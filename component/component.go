@@ -104,6 +104,13 @@ type DeletionTracker interface {
 	EndFullRun(ctx context.Context, fullRun uint64, commit func(*store.Tx) error) (deleted int, err error)
 }
 
+// Flusher is a sink that may still be recording what it delivered when
+// WriteWith returns (its commits are asynchronous). The engine flushes it
+// before a run ends, whatever the outcome; the run fails if it fails.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
 // RunObserver is a sink that reacts to the pipe's lifecycle, such as the
 // dataset sink marking its dataset populated (set_initial_offset).
 type RunObserver interface {

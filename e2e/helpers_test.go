@@ -128,16 +128,18 @@ func mustSluice(t *testing.T, args ...string) result {
 
 // summary is the JSON line `sluice pump` prints.
 type summary struct {
-	Pipe       string          `json:"pipe"`
-	Status     string          `json:"status"`
-	Full       bool            `json:"full"`
-	Read       int             `json:"read"`
-	Written    int             `json:"written"`
-	Deleted    int             `json:"deleted"`
-	Offset     json.RawMessage `json:"offset"`
-	DurationMS *int64          `json:"duration_ms"`
-	Started    time.Time       `json:"started"`
-	Error      string          `json:"error"`
+	Pipe    string          `json:"pipe"`
+	Status  string          `json:"status"`
+	Full    bool            `json:"full"`
+	Read    int             `json:"read"`
+	Written int             `json:"written"`
+	Deleted int             `json:"deleted"`
+	Offset  json.RawMessage `json:"offset"`
+	// StartOffset is where an incremental run started.
+	StartOffset json.RawMessage `json:"start_offset"`
+	DurationMS  *int64          `json:"duration_ms"`
+	Started     time.Time       `json:"started"`
+	Error       string          `json:"error"`
 }
 
 // String shows a summary as the JSON it came from, for failure messages.

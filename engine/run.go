@@ -127,7 +127,7 @@ type run struct {
 	fullRun uint64 // the sink's full-run number, when tracking deletions
 }
 
-func (r *run) do(ctx context.Context) error {
+func (r *run) do(ctx context.Context) (err error) {
 	st, err := r.e.store.PipeState(r.p.Config.ID)
 	if err != nil {
 		return err
@@ -135,6 +135,19 @@ func (r *run) do(ctx context.Context) error {
 	r.state = st
 	if _, pushed := r.p.Source.(component.PushedSource); pushed {
 		return nil // entities arrive by push; there is nothing to read or sweep
+	}
+	if f, ok := r.p.Sink.(component.Flusher); ok && !r.dryRun {
+		defer func() {
+			if ferr := f.Flush(ctx); ferr != nil {
+				if err == nil {
+					err = fmt.Errorf("sink (%s): %w", r.p.Config.Sink.Type, ferr)
+				}
+				// What the run committed is what the store has.
+				if st, serr := r.e.store.PipeState(r.p.Config.ID); serr == nil {
+					r.state = st
+				}
+			}
+		}()
 	}
 	supportsSince := r.p.Source.SupportsSince()
 	resuming := st.FullRun != 0 && !r.opts.Full && supportsSince && st.LastSeen != ""

@@ -44,6 +44,10 @@ func ID(e Entity) (string, error) {
 	return idOf(gjson.GetBytes(e, PropID))
 }
 
+// IDOf checks the value of an _id property, for callers that already
+// have it in hand.
+func IDOf(id gjson.Result) (string, error) { return idOf(id) }
+
 // idOf checks the value of an _id property.
 func idOf(id gjson.Result) (string, error) {
 	switch {

@@ -68,6 +68,7 @@ func Load(dir string, opts Options) (*Config, error) {
 	slices.SortFunc(l.cfg.Pipes, func(a, b *Pipe) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(l.cfg.Systems, func(a, b *System) int { return strings.Compare(a.ID, b.ID) })
 	l.checkSystemRefs()
+	l.checkNotify()
 	l.errs.Sort()
 	var problems, warnings Errors
 	for _, e := range l.errs {
@@ -173,7 +174,7 @@ func (l *loader) object(n *Node) {
 	id, typ := n.Get("_id"), n.Get("type")
 	switch {
 	case typ == nil:
-		l.errs.Add(n, `missing required property "type" ("pipe" or "system:<kind>")`)
+		l.errs.Add(n, `missing required property "type" ("pipe", "system:<kind>", "destination" or "subscription")`)
 		return
 	case typ.Kind != String:
 		l.errs.Add(typ, "expected a string, got %s", typ.Describe())
@@ -191,10 +192,18 @@ func (l *loader) object(n *Node) {
 		if s := l.system(n, strings.TrimPrefix(t, "system:")); s != nil {
 			l.cfg.Systems = append(l.cfg.Systems, s)
 		}
+	case t == "destination":
+		if d := l.destination(n); d != nil {
+			l.cfg.Destinations = append(l.cfg.Destinations, d)
+		}
+	case t == "subscription":
+		if s := l.subscription(n); s != nil {
+			l.cfg.Subscriptions = append(l.cfg.Subscriptions, s)
+		}
 	case t == "metadata":
 		l.errs.Warn(typ, "service metadata is accepted for Sesam compatibility but has no effect in sluice")
 	default:
-		l.errs.Add(typ, `unknown config type %q (expected "pipe" or "system:<kind>")`, t)
+		l.errs.Add(typ, `unknown config type %q (expected "pipe", "system:<kind>", "destination" or "subscription")`, t)
 	}
 }
 

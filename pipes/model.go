@@ -16,6 +16,11 @@ type Config struct {
 	Systems  []*System // sorted by ID
 	Warnings Errors
 	secrets  []string
+
+	// Destinations and Subscriptions are the run notifications
+	// (notify.go), sorted by ID.
+	Destinations  []*Destination
+	Subscriptions []*Subscription
 }
 
 // Pipe returns the pipe with that id, or nil.

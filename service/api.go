@@ -37,6 +37,8 @@ func (s *Service) Handler() http.Handler {
 	api("GET /api/datasets/{id}/entities", s.datasetEntities)
 	api("GET /api/datasets/{id}/entity", s.datasetEntity)
 	api("POST /api/config/reload", s.reload)
+	api("GET /api/destinations", s.listDestinations)
+	api("POST /api/destinations/{id}/test", s.testDestination)
 	mux.Handle("GET /metrics", s.managed(s.metrics.handler().ServeHTTP))
 	for pattern, h := range s.mounts {
 		mux.Handle(pattern, h)

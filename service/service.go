@@ -46,6 +46,7 @@ type Service struct {
 
 	// mounts are extra routes (receivers, publishers) by ServeMux pattern.
 	mounts map[string]http.Handler
+	notify notifyState // run notifications (notify.go)
 }
 
 // Mount adds a route to the API, e.g. the receivers.
@@ -116,6 +117,7 @@ func (s *Service) afterRun(pipe string, sum engine.Summary, err error) {
 	if sum.Written > 0 {
 		s.datasetChanged(pipe)
 	}
+	s.publish(sum, err)
 }
 
 // datasetChanged pokes the scheduled pipes whose dataset source reads what

@@ -81,12 +81,35 @@ func (s *Store) Close() error { return s.db.Close() }
 // Tx is a write transaction that callers extend with their own state, so it
 // commits atomically with a batch of entities.
 type Tx struct {
+	s   *Store
 	txn *badger.Txn
+	// after runs once the transaction committed (true) or failed: the
+	// datasets written with Tx.Write take their new meta, or are released.
+	after []func(committed bool)
+	// datasets are those written with Tx.Write.
+	datasets []*dataset
+}
+
+// finish runs the after hooks, last first.
+func (t *Tx) finish(committed bool) {
+	for i := len(t.after) - 1; i >= 0; i-- {
+		t.after[i](committed)
+	}
+	t.after = nil
 }
 
 // Update runs fn in a write transaction of its own.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.db.Update(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	tx := &Tx{s: s, txn: txn}
+	if err := fn(tx); err != nil {
+		tx.finish(false)
+		return err
+	}
+	err := txn.Commit()
+	tx.finish(err == nil)
+	return err
 }
 
 // badgerLogger sends Badger's warnings and errors to slog and drops its

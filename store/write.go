@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -34,6 +35,19 @@ type WriteResult struct {
 // in one transaction; should the batch outgrow what Badger takes in one
 // transaction, earlier parts commit first and opts.Commit runs in the last.
 func (s *Store) Write(name string, entities []entity.Entity, opts WriteOptions) (WriteResult, error) {
+	return s.write(name, entities, opts, nil)
+}
+
+// WriteAsync is Write that does not wait for the final commit: done is
+// called, from another goroutine, once it is applied (nil) or has failed.
+// Later transactions start after it is applied (Badger's order), so a
+// writer can prepare its next batch while this one commits. The dataset's
+// meta is updated at once; should the commit fail, it is read back.
+func (s *Store) WriteAsync(name string, entities []entity.Entity, opts WriteOptions, done func(error)) (WriteResult, error) {
+	return s.write(name, entities, opts, done)
+}
+
+func (s *Store) write(name string, entities []entity.Entity, opts WriteOptions, done func(error)) (WriteResult, error) {
 	d, err := s.lookup(name, true)
 	if err != nil {
 		return WriteResult{}, err
@@ -48,15 +62,74 @@ func (s *Store) Write(name string, entities []entity.Entity, opts WriteOptions) 
 			return w.res, fmt.Errorf("dataset %q: %w", name, err)
 		}
 	}
+	tx := &Tx{s: s, txn: w.txn}
 	if opts.Commit != nil {
-		if err := opts.Commit(&Tx{txn: w.txn}); err != nil {
+		if err := opts.Commit(tx); err != nil {
+			tx.finish(false)
 			return w.res, err
 		}
 	}
-	if err := w.commit(); err != nil {
+	if done != nil {
+		written := append([]*dataset{d}, tx.datasets...)
+		err := w.commitAsync(func(err error) {
+			if err != nil {
+				s.reloadMeta(written)
+				err = fmt.Errorf("dataset %q: commit: %w", name, err)
+			}
+			done(err)
+		})
+		tx.finish(err == nil)
+		return w.res, err
+	}
+	err = w.commit()
+	tx.finish(err == nil)
+	if err != nil {
 		return w.res, fmt.Errorf("dataset %q: commit: %w", name, err)
 	}
 	return w.res, nil
+}
+
+// reloadMeta reads datasets' meta back from Badger, after an asynchronous
+// commit that had already updated it in memory failed.
+func (s *Store) reloadMeta(ds []*dataset) {
+	for _, d := range ds {
+		d.mu.Lock()
+		_ = s.db.View(func(txn *badger.Txn) error {
+			item, err := txn.Get(metaKey(d.num))
+			if err != nil {
+				return err
+			}
+			return item.Value(func(b []byte) error { return json.Unmarshal(b, &d.meta) })
+		})
+		d.mu.Unlock()
+	}
+}
+
+// Write appends entities to another dataset inside this transaction, so
+// that writes to several datasets commit together (as Store.Write does for
+// one). The dataset stays locked until the transaction ends. The batch
+// must fit in what is left of one Badger transaction.
+func (t *Tx) Write(name string, entities []entity.Entity) (WriteResult, error) {
+	d, err := t.s.lookup(name, true)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	d.mu.Lock()
+	t.datasets = append(t.datasets, d)
+	w := &writer{s: t.s, d: d, txn: t.txn, meta: d.meta, now: nowMicro(), nested: true}
+	t.after = append(t.after, func(committed bool) {
+		if committed {
+			d.meta = w.meta
+		}
+		d.mu.Unlock()
+	})
+	for _, e := range entities {
+		if err := w.put(e); err != nil {
+			return w.res, fmt.Errorf("dataset %q: %w", name, err)
+		}
+	}
+	w.meta.Updated = w.now
+	return w.res, putMeta(t.txn, d.num, w.meta)
 }
 
 type writer struct {
@@ -70,6 +143,9 @@ type writer struct {
 	buf      []byte
 	slab     []byte
 	analyzer entity.Analyzer
+	// nested writers share a transaction they do not own (Tx.Write), so
+	// they cannot split it.
+	nested bool
 }
 
 func (w *writer) put(e entity.Entity) error {
@@ -228,6 +304,9 @@ func (w *writer) del(k []byte) error {
 }
 
 func (w *writer) splitTxn() error {
+	if w.nested {
+		return fmt.Errorf("the transaction is too big for one commit: %w", badger.ErrTxnTooBig)
+	}
 	if err := w.commit(); err != nil {
 		return err
 	}
@@ -245,6 +324,18 @@ func (w *writer) commit() error {
 		return err
 	}
 	w.d.meta = w.meta
+	return nil
+}
+
+// commitAsync writes the meta and submits the commit without waiting for
+// it; the in-memory meta changes at once (see WriteAsync).
+func (w *writer) commitAsync(done func(error)) error {
+	w.meta.Updated = w.now
+	if err := putMeta(w.txn, w.d.num, w.meta); err != nil {
+		return err
+	}
+	w.d.meta = w.meta
+	w.txn.CommitWith(func(err error) { go done(err) })
 	return nil
 }
 

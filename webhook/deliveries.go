@@ -42,8 +42,14 @@ func (s *Sink) Deliveries(opts ListOptions) ([]Delivery, error) {
 		if d.Created.Before(opts.Since) || (opts.Outcome != "" && d.Outcome != opts.Outcome) {
 			return nil
 		}
-		if !opts.Body {
-			d.Body = nil
+		if opts.Body && d.Method != http.MethodGet {
+			body, ok, err := s.st.Value(s.bodyKey(d.WebhookID))
+			if err != nil {
+				return err
+			}
+			if ok {
+				d.Body = body
+			}
 		}
 		out = append(out, d)
 		return nil
@@ -82,6 +88,9 @@ func (s *Sink) Resend(ctx context.Context, webhookID string) (*Delivery, error) 
 }
 
 func (s *Sink) resend(ctx context.Context, d *Delivery) error {
+	if err := s.flush(); err != nil {
+		return err
+	}
 	if err := s.ready(); err != nil {
 		return err
 	}
@@ -103,10 +112,17 @@ func (s *Sink) resend(ctx context.Context, d *Delivery) error {
 		}
 		m.URL += sep + d.Query
 	} else {
-		m.Body = d.Body
+		body, ok, err := s.st.Value(s.bodyKey(d.WebhookID))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("delivery %s: its body is no longer kept", d.WebhookID)
+		}
+		m.Body = body
 	}
 	d.Resends++
-	err := s.client.Deliver(ctx, m, func(a Attempt) error { return s.logAttempt(d, a) })
+	err := s.client.Deliver(ctx, m, func(a Attempt) error { return s.logAttempt(d, a, nil) })
 	var failed *FailedError
 	switch {
 	case err == nil:
@@ -148,7 +164,7 @@ func (s *Sink) Replay(ctx context.Context, opts ReplayOptions) ([]Delivery, erro
 	if opts.FromOffset == nil && opts.ToOffset == nil && opts.Since.IsZero() {
 		return nil, errors.New("replay needs a window: source offsets (from and/or to) or a time to replay since")
 	}
-	all, err := s.Deliveries(ListOptions{Since: opts.Since, Body: true})
+	all, err := s.Deliveries(ListOptions{Since: opts.Since})
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +177,6 @@ func (s *Sink) Replay(ctx context.Context, opts ReplayOptions) ([]Delivery, erro
 			continue
 		}
 		err := s.resend(ctx, d)
-		d.Body = nil
 		done = append(done, *d)
 		if err != nil {
 			return done, err

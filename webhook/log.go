@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/sluice-sync/sluice/entity"
@@ -40,7 +41,7 @@ type Delivery struct {
 // newLogEntry starts the log entry of a message about to be sent.
 func (s *Sink) newLogEntry(l *lane, m *Message, chunk []*record, win window) *Delivery {
 	d := &Delivery{ID: m.ID, WebhookID: m.ID, Stream: l.name, Method: m.Method, URL: s.redact(m.URL),
-		Ops: map[string]int{}, Window: win, Body: m.Body}
+		Ops: map[string]int{}, Window: win}
 	if m.Method == "GET" {
 		d.Query = query(chunk[0].json)
 	}
@@ -53,44 +54,74 @@ func (s *Sink) newLogEntry(l *lane, m *Message, chunk []*record, win window) *De
 	return d
 }
 
-// logAttempt records an attempt as the entry's next version.
-func (s *Sink) logAttempt(d *Delivery, a Attempt) error {
+// applyAttempt notes an attempt in the entry, which becomes its next
+// version.
+func (s *Sink) applyAttempt(d *Delivery, a Attempt) {
 	if d.Created.IsZero() {
 		d.Created = a.Time
 	}
 	d.Attempt++
 	d.Time, d.Status, d.Response, d.Error, d.Outcome = a.Time, a.Status, s.redact(a.Response), s.redact(a.Error), a.Outcome
 	d.LatencyMS = float64(a.Latency.Microseconds()) / 1000
-	_, err := s.st.Write(s.logDataset, []entity.Entity{d.encode()}, store.WriteOptions{})
+}
+
+// logAttempt records an attempt as the entry's next version right away,
+// with the body kept beside it, so a message that is never delivered can
+// still be inspected and resent.
+func (s *Sink) logAttempt(d *Delivery, a Attempt, body []byte) error {
+	s.applyAttempt(d, a)
+	_, err := s.st.Write(s.logDataset, []entity.Entity{d.encode()}, store.WriteOptions{Commit: func(tx *store.Tx) error {
+		if body == nil {
+			return nil
+		}
+		return tx.PutValue(s.bodyKey(d.WebhookID), body)
+	}})
 	return err
 }
 
-// encode writes the entry as an entity, splicing the body in as it is
-// (it is JSON already) rather than having encoding/json re-check it.
+// bodyKey names where a message's body is kept: beside the log, not in it,
+// so the log stays small and a body is stored once however often it is
+// sent.
+func (s *Sink) bodyKey(webhookID string) string { return "webhook:" + s.pipe + ":body:" + webhookID }
+
+// encode writes the entry as an entity (without the body).
 func (d *Delivery) encode() entity.Entity {
 	body := d.Body
 	d.Body = nil
 	b, _ := json.Marshal(d) // plain fields only: cannot fail
 	d.Body = body
-	if len(body) == 0 {
-		return b
-	}
-	out := make([]byte, 0, len(b)+len(body)+8)
-	out = append(out, b[:len(b)-1]...)
-	out = append(out, `,"body":`...)
-	out = append(out, body...)
-	return append(out, '}')
+	return b
 }
 
 // deadLetter keeps a message that was not delivered within its retries.
 func (s *Sink) deadLetter(d *Delivery) error {
-	_, err := s.st.Write(s.deadDataset, []entity.Entity{d.encode()}, store.WriteOptions{})
-	return err
+	if _, err := s.st.Write(s.deadDataset, []entity.Entity{d.encode()}, store.WriteOptions{}); err != nil {
+		return err
+	}
+	if s.dead != nil {
+		s.dead[d.WebhookID] = true
+	}
+	return nil
 }
 
-// clearDeadLetter deletes a message from the dead letters once it is
-// delivered (by a later run, a resend or a replay).
-func (s *Sink) clearDeadLetter(id string) error {
+// deadLetterOf returns the deletion of a message's dead letter, if it has
+// a live one: what to write once it is delivered.
+func (s *Sink) deadLetterOf(id string) (entity.Entity, error) {
+	if s.dead == nil {
+		live := map[string]bool{}
+		err := s.st.Scan(s.deadDataset, store.ReadOptions{SkipDeleted: true}, func(_ uint64, e []byte) error {
+			id, err := entity.ID(e)
+			live[id] = true
+			return err
+		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		s.dead = live
+	}
+	if !s.dead[id] {
+		return nil, nil
+	}
 	var dead entity.Entity
 	err := s.st.GetMany(s.deadDataset, []string{id}, func(_ int, e []byte) error {
 		if !entity.Deleted(e) {
@@ -98,9 +129,19 @@ func (s *Sink) clearDeadLetter(id string) error {
 		}
 		return nil
 	})
+	return dead, err
+}
+
+// clearDeadLetter deletes a message from the dead letters once it is
+// delivered by a resend or a replay.
+func (s *Sink) clearDeadLetter(id string) error {
+	dead, err := s.deadLetterOf(id)
 	if err != nil || dead == nil {
 		return err
 	}
-	_, err = s.st.Write(s.deadDataset, []entity.Entity{dead}, store.WriteOptions{})
-	return err
+	if _, err = s.st.Write(s.deadDataset, []entity.Entity{dead}, store.WriteOptions{}); err != nil {
+		return err
+	}
+	delete(s.dead, id)
+	return nil
 }

@@ -1,40 +1,26 @@
 package webhook
 
-import (
-	"github.com/tidwall/gjson"
+import "strconv"
 
-	"github.com/sluice-sync/sluice/entity"
-)
-
-// plan is what a lane sends for a batch, and what it only records.
+// plan is what a lane sends for a batch, and which entities a full run saw
+// that it sends nothing for.
 type plan struct {
-	send    []*record
-	stamps  []entity.Entity // state of entities sent nothing, seen by a full run
-	skipped int
+	send []*record
+	// baseline records versions taken as what the endpoint has without
+	// sending them (update mode); seen lists what a full run saw but sends
+	// nothing for.
+	baseline []*record
+	seen     []string
+	skipped  int
 }
 
-// known is what a lane's state says the endpoint has of an entity.
-type known struct {
-	hash    string // last delivered (or, in update mode, first seen) hash
-	deleted bool   // the endpoint was sent its deletion
-}
-
-// plan decides, by sync mode, what a lane sends. An entity the check
-// rejects reaches the valid lane as a deletion (and a valid one reaches
-// the invalid lane so), so a mirror of either stream stays exact.
-func (s *Sink) plan(l *lane, items []item, fullRun bool) (*plan, error) {
-	ids := make([]string, len(items))
-	for i, it := range items {
-		ids[i] = it.id
-	}
-	state := make(map[string]known, len(items))
-	err := s.st.GetMany(l.state, ids, func(i int, e []byte) error {
-		state[ids[i]] = known{hash: gjson.GetBytes(e, "hash").String(), deleted: entity.Deleted(e)}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
+// plan decides, by sync mode, what a lane sends, from what its endpoint
+// has. An entity the check rejects reaches the valid lane as a deletion
+// (and a valid one reaches the invalid lane so), so a mirror of either
+// stream stays exact.
+func (s *Sink) plan(l *lane, items []item, fullRun uint64) *plan {
+	state := s.state.lane(l.name)
+	pending := map[string]held{} // what this plan will have sent, by id
 	p := &plan{}
 	var deletes []*record
 	for _, it := range items {
@@ -45,35 +31,38 @@ func (s *Sink) plan(l *lane, items []item, fullRun bool) (*plan, error) {
 		case "invalid":
 			deleted = deleted || it.valid
 		}
-		hash := it.hash
-		if deleted {
-			hash = "deleted"
+		k, seen := pending[it.id]
+		if !seen {
+			k, seen = state[it.id]
 		}
-		k, seen := state[it.id]
-		held := seen && !k.deleted
-		op := decide(s.cfg.SyncMode, deleted, seen, held, k.hash == hash)
+		has := seen && !k.deleted
+		same := has && !deleted && k.hash == it.hash
+		op := decide(s.cfg.SyncMode, deleted, seen, has, same)
 		if op == "" {
 			p.skipped++
-			if fullRun && held {
-				p.stamps = append(p.stamps, stateEntity(it.id, k.hash))
-			}
-			if s.cfg.SyncMode == ModeUpdate && !seen && !deleted {
+			switch {
+			case fullRun != 0 && has:
+				p.seen = append(p.seen, it.id)
+			case s.cfg.SyncMode == ModeUpdate && !seen && !deleted:
 				// A baseline: update mode never creates, so the first
 				// version seen is taken as what the endpoint has.
-				p.stamps = append(p.stamps, stateEntity(it.id, hash))
-				state[it.id] = known{hash: hash}
+				p.baseline = append(p.baseline, &record{id: it.id, hash: hashText(it.hash), sum: it.hash})
+				pending[it.id] = held{hash: it.hash}
 			}
 			continue
 		}
-		prev := ""
+		r := &record{id: it.id, hash: hashText(it.hash), sum: it.hash, op: op, fields: it.fields}
 		if seen {
-			prev = k.hash
+			r.prev = k.hashText() + "@" + strconv.FormatInt(k.msg, 10)
 		}
-		r := &record{id: it.id, hash: hash, prev: prev, op: op, entity: it.entity}
+		if deleted {
+			r.hash, r.sum = "deleted", 0
+			r.fields = appendJSONString([]byte(`"_id":`), it.id) // a deletion carries only its _id
+		}
 		if l.name != "valid" {
 			r.reasons = it.reasons
 		}
-		state[it.id] = known{hash: hash, deleted: deleted}
+		pending[it.id] = held{hash: it.hash, deleted: deleted}
 		if op == "delete" && s.cfg.SyncMode == ModeMirror {
 			deletes = append(deletes, r) // mirror sends deletes first
 			continue
@@ -83,7 +72,7 @@ func (s *Sink) plan(l *lane, items []item, fullRun bool) (*plan, error) {
 	if len(deletes) > 0 {
 		p.send = append(deletes, p.send...)
 	}
-	return p, nil
+	return p
 }
 
 // decide gives the op an entity is sent with, or "" to send nothing.
@@ -92,7 +81,7 @@ func (s *Sink) plan(l *lane, items []item, fullRun bool) (*plan, error) {
 func decide(mode string, deleted, seen, held, same bool) string {
 	switch mode {
 	case ModeAppend, ModeUpsert:
-		if deleted || (held && same) {
+		if deleted || same {
 			return ""
 		}
 		return mode
@@ -113,7 +102,7 @@ func decide(mode string, deleted, seen, held, same bool) string {
 			}
 			return ""
 		}
-		if held && same {
+		if same {
 			return ""
 		}
 		return "upsert"
@@ -125,10 +114,5 @@ func decide(mode string, deleted, seen, held, same bool) string {
 	return ""
 }
 
-// stateEntity is what a lane records of an entity the endpoint has.
-func stateEntity(id, hash string) entity.Entity {
-	if hash == "deleted" {
-		return entity.Entity(`{"_id":` + string(appendJSONString(nil, id)) + `,"_deleted":true}`)
-	}
-	return entity.Entity(`{"_id":` + string(appendJSONString(nil, id)) + `,"hash":"` + hash + `"}`)
-}
+// hashText is a payload hash as state records name it.
+func hashText(h uint64) string { return strconv.FormatUint(h, 16) }

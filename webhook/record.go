@@ -3,24 +3,27 @@ package webhook
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/tidwall/gjson"
 
 	"github.com/sluice-sync/sluice/entity"
 )
 
 // record is one entity on its way out: what it is, what the endpoint had
-// before (prev, the hex hash last delivered, or "" for nothing), and the op
+// before (prev: the version and message last delivered, or ""), and the op
 // it goes with.
 type record struct {
 	id      string
-	hash    string // hex content hash; "deleted" for a deletion
+	hash    string // hex payload hash; "deleted" for a deletion
+	sum     uint64 // the payload hash, unless a deletion
 	prev    string
 	op      string
-	entity  entity.Entity
+	fields  []byte   // the payload's members
 	reasons []string // why the check found it invalid
 	msgID   int64
 	row     int64
@@ -35,7 +38,7 @@ type record struct {
 // With valmi_compat the meta is "_valmi_meta" {"_valmi_row_num",
 // "_valmi_sync_op"} and comes first, as valmi builds it.
 func (s *Sink) encodeRecord(r *record) {
-	b := make([]byte, 0, len(r.entity)+128)
+	b := make([]byte, 0, len(r.fields)+128)
 	b = append(b, `{"_message_id":`...)
 	b = strconv.AppendInt(b, r.msgID, 10)
 	b = append(b, `,"_sync_mode":`...)
@@ -46,7 +49,13 @@ func (s *Sink) encodeRecord(r *record) {
 		b = s.appendMeta(b, r)
 		n++
 	}
-	b, n = s.appendFields(b, r, n)
+	if len(r.fields) > 0 {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r.fields...)
+		n++
+	}
 	if !s.cfg.ValmiCompat {
 		if n > 0 {
 			b = append(b, ',')
@@ -79,40 +88,58 @@ func (s *Sink) appendMeta(b []byte, r *record) []byte {
 	return append(b, '}')
 }
 
-// appendFields writes the payload's properties: the configured fields, or
-// else every property but the reserved "_" ones (_id is kept). A deletion
-// carries only its _id.
-func (s *Sink) appendFields(b []byte, r *record, n int) ([]byte, int) {
+// payload reads an entity's _id and _deleted and writes its payload
+// members to dst: the configured fields, or else every property but the
+// reserved "_" ones (_id is kept).
+func (s *Sink) payload(e entity.Entity, dst []byte) (item, error) {
+	it := item{entity: e, valid: true}
+	root := gjson.ParseBytes(e)
+	if !root.IsObject() {
+		return it, errors.New("an entity must be a JSON object")
+	}
+	var idErr error
+	n := 0
 	member := func(name string, raw string) {
 		if n > 0 {
-			b = append(b, ',')
+			dst = append(dst, ',')
 		}
 		n++
-		b = appendJSONString(b, name)
-		b = append(b, ':')
-		b = append(b, raw...)
+		dst = appendJSONString(dst, name)
+		dst = append(dst, ':')
+		dst = append(dst, raw...)
 	}
-	switch {
-	case r.op == "delete":
-		member("_id", string(appendJSONString(nil, r.id)))
-	case len(s.cfg.Fields) > 0:
-		for _, f := range s.cfg.Fields {
-			v := gjson.GetBytes(r.entity, gjsonPath(f.Path))
-			raw := "null"
-			if v.Exists() {
-				raw = v.Raw
-			}
-			member(f.Name, raw)
-		}
-	default:
-		gjson.ParseBytes(r.entity).ForEach(func(k, v gjson.Result) bool {
-			if name := k.String(); name == "_id" || !strings.HasPrefix(name, "_") {
+	mapped := len(s.cfg.Fields) > 0
+	root.ForEach(func(k, v gjson.Result) bool {
+		switch name := k.Str; {
+		case name == "_id":
+			it.id, idErr = entity.IDOf(v)
+			if !mapped {
 				member(name, v.Raw)
 			}
-			return true
-		})
+		case name == "_deleted":
+			it.deleted = v.Type == gjson.True
+		case !mapped && !strings.HasPrefix(name, "_"):
+			member(name, v.Raw)
+		}
+		return true
+	})
+	if it.id == "" && idErr == nil {
+		idErr = errors.New("entity has no _id")
 	}
-	return b, n
+	if idErr != nil {
+		return it, idErr
+	}
+	for _, f := range s.cfg.Fields {
+		v := root.Get(gjsonPath(f.Path))
+		raw := "null"
+		if v.Exists() {
+			raw = v.Raw
+		}
+		member(f.Name, raw)
+	}
+	it.fields = dst
+	it.hash = xxhash.Sum64(dst)
+	return it, nil
 }
 
 // gjsonPath turns a dotted property path into a gjson path, escaping the

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,19 +35,26 @@ type Sink struct {
 	// messages not delivered within their retries.
 	logDataset, deadDataset string
 
-	mu     sync.Mutex // one writer at a time: a run, a resend or a replay
-	client *Client    // built on first use, once the secret is known
-	run    runCounters
+	mu       sync.Mutex     // one writer at a time: a run, a resend or a replay
+	client   *Client        // built on first use, once the secret is known
+	state    *endpointState // loaded on first use
+	instance string         // this data folder's sink, in webhook-ids
+	run      runCounters
+	// Cached so that no read transaction waits on a commit in flight:
+	// the next _message_id (0 until read), the endpoints that answered
+	// 410 (nil until read), the live dead letters (nil until read).
+	nextMsg int64
+	gone    map[string]*goneMark
+	dead    map[string]bool
+	commits asyncCommits
 }
 
 // lane is one delivery stream: "all" to url, "valid" and "invalid" to the
-// URLs under streams. Each remembers what its endpoint has in its own
-// state dataset.
+// URLs under streams.
 type lane struct {
-	name  string
-	url   string
-	state string
-	held  int64 // live entities in state when the run started
+	name string
+	url  string
+	held int64 // entities the endpoint had when the run started
 }
 
 // runCounters are per run: rows are numbered from 1 in each run, and
@@ -78,27 +84,23 @@ func NewSink(c *SinkConfig, env component.Env) (*Sink, error) {
 		}
 		s.checker = ch
 	}
-	state := "system:webhook_state:" + env.PipeID
 	if c.URL != "" {
-		s.lanes = append(s.lanes, &lane{name: "all", url: c.URL, state: state})
+		s.lanes = append(s.lanes, &lane{name: "all", url: c.URL})
 	}
 	if c.Streams.Valid != "" {
-		s.lanes = append(s.lanes, &lane{name: "valid", url: c.Streams.Valid, state: state + ":valid"})
+		s.lanes = append(s.lanes, &lane{name: "valid", url: c.Streams.Valid})
 	}
 	if c.Streams.Invalid != "" {
-		s.lanes = append(s.lanes, &lane{name: "invalid", url: c.Streams.Invalid, state: state + ":invalid"})
+		s.lanes = append(s.lanes, &lane{name: "invalid", url: c.Streams.Invalid})
 	}
 	s.run.deletes = map[string]int64{}
 	return s, nil
 }
 
-// Datasets names the datasets the sink keeps: its state per stream, the
+// Datasets names the datasets the sink keeps: what its endpoints have, the
 // delivery log and the dead letters.
-func (s *Sink) Datasets() (state []string, log, dead string) {
-	for _, l := range s.lanes {
-		state = append(state, l.state)
-	}
-	return state, s.logDataset, s.deadDataset
+func (s *Sink) Datasets() (state, log, dead string) {
+	return s.stateDataset(), s.logDataset, s.deadDataset
 }
 
 // BatchSize makes a pipe batch one request's worth of records, so the
@@ -121,26 +123,22 @@ func (s *Sink) WriteWith(ctx context.Context, es []entity.Entity, p component.Pr
 			return component.WriteStats{}, err
 		}
 	}
-	items, err := s.analyze(es)
-	if err != nil {
+	if err := s.loadState(); err != nil {
 		return component.WriteStats{}, err
 	}
-	gens, err := s.laneGens(p.FullRun)
+	items, err := s.analyze(es)
 	if err != nil {
 		return component.WriteStats{}, err
 	}
 	var stats component.WriteStats
 	for i, l := range s.lanes {
-		plan, err := s.plan(l, items, gens[l.name] != 0)
-		if err != nil {
-			return stats, err
-		}
+		plan := s.plan(l, items, p.FullRun)
 		stats.Unchanged += plan.skipped
 		if dry {
 			s.showPlan(l, plan, show)
 			continue
 		}
-		w := laneWrite{lane: l, fullRun: gens[l.name], window: window{From: p.From, To: p.To}}
+		w := laneWrite{lane: l, fullRun: p.FullRun, window: window{From: p.From, To: p.To}}
 		if i == len(s.lanes)-1 {
 			w.commit = p.Commit
 		}
@@ -148,40 +146,47 @@ func (s *Sink) WriteWith(ctx context.Context, es []entity.Entity, p component.Pr
 			return stats, err
 		}
 	}
-	if len(s.lanes) == 0 && p.Commit != nil && !dry {
-		return stats, s.st.Update(p.Commit)
-	}
 	return stats, nil
 }
 
-// item is an incoming entity with what the sink needs to know of it.
+// item is an incoming entity with what the sink needs to know of it: its
+// payload members (what the endpoint receives of it) and their hash, which
+// is what the state compares, so a change the payload does not show (an
+// unmapped field, a bookkeeping property) sends nothing.
 type item struct {
 	id      string
-	hash    string
 	deleted bool
 	entity  entity.Entity
+	fields  []byte
+	hash    uint64
 	valid   bool
 	reasons []string
 }
 
-// analyze reads each entity's id and version, checks it when there is a
-// check, and, except in append mode (which sends every version), keeps
-// only the latest version of each id, at its last position.
+// analyze reads each entity once: its _id and _deleted, and its payload
+// members. It checks it when there is a check, and, except in append mode
+// (which sends every version), keeps only the latest version of each id,
+// at its last position.
 func (s *Sink) analyze(es []entity.Entity) ([]item, error) {
 	items := make([]item, 0, len(es))
+	buf := make([]byte, 0, 64<<10)
 	for _, e := range es {
-		f, err := entity.Analyze(e)
+		it, err := s.payload(e, buf[len(buf):])
 		if err != nil {
 			return nil, err
 		}
-		it := item{id: f.ID, hash: f.Hash.String(), deleted: f.Deleted, entity: e, valid: true}
-		if f.Deleted {
-			it.hash = "deleted"
+		// Payloads share one buffer while they fit (append wrote in
+		// place); then a new one starts.
+		if n := len(it.fields); n <= cap(buf)-len(buf) {
+			buf = buf[:len(buf)+n]
+		} else {
+			buf = make([]byte, 0, max(64<<10, 2*n))
 		}
-		if s.checker != nil && !f.Deleted {
+		it.fields = it.fields[:len(it.fields):len(it.fields)]
+		if s.checker != nil && !it.deleted {
 			ok, reasons, err := s.checker.Check(e)
 			if err != nil {
-				return nil, fmt.Errorf("entity %q: check: %w", f.ID, err)
+				return nil, fmt.Errorf("entity %q: check: %w", it.id, err)
 			}
 			it.valid, it.reasons = ok, reasons
 		}
@@ -225,7 +230,20 @@ func (s *Sink) ready() error {
 		return err
 	}
 	s.client = NewClient(signer, s.cfg.Retry)
-	return nil
+	s.instance, err = s.instanceID()
+	return err
+}
+
+// instanceID is a random id made once per data folder and pipe, so that
+// webhook-ids from a new data folder never repeat an old one's.
+func (s *Sink) instanceID() (string, error) {
+	key := "webhook:" + s.pipe + ":instance"
+	v, ok, err := s.st.Value(key)
+	if err != nil || ok {
+		return string(v), err
+	}
+	id := GenerateSecret()[len(secretPrefix):][:12]
+	return id, s.st.Update(func(tx *store.Tx) error { return tx.PutValue(key, []byte(id)) })
 }
 
 func (s *Sink) generatedSecret() (string, error) {
@@ -249,11 +267,19 @@ func (s *Sink) generatedSecret() (string, error) {
 // nextMessageID reads the sink's message counter: _message_id increases
 // over the sink's whole life.
 func (s *Sink) nextMessageID() (int64, error) {
+	if s.nextMsg != 0 {
+		return s.nextMsg, nil
+	}
 	v, ok, err := s.st.Value(s.counterKey())
 	if err != nil || !ok {
 		return 1, err
 	}
-	return strconv.ParseInt(string(v), 10, 64)
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("message counter: %w", err)
+	}
+	s.nextMsg = n
+	return n, nil
 }
 
 func (s *Sink) counterKey() string { return "webhook:" + s.pipe + ":next_message_id" }
@@ -262,35 +288,4 @@ func (s *Sink) counterKey() string { return "webhook:" + s.pipe + ":next_message
 type window struct {
 	From string `json:"from"`
 	To   string `json:"to"`
-}
-
-// laneGens maps the engine's full-run number to each lane's own (each
-// state dataset counts its full runs); 0 when this is no full run.
-func (s *Sink) laneGens(fullRun uint64) (map[string]uint64, error) {
-	gens := map[string]uint64{}
-	if fullRun == 0 {
-		return gens, nil
-	}
-	v, ok, err := s.st.Value(s.fullRunKey())
-	if err != nil {
-		return nil, err
-	}
-	var saved fullRunGens
-	if ok {
-		if err := json.Unmarshal(v, &saved); err != nil {
-			return nil, fmt.Errorf("full-run state: %w", err)
-		}
-	}
-	if !ok || saved.Run != fullRun {
-		return nil, fmt.Errorf("full run %d was not started by this sink", fullRun)
-	}
-	return saved.Lanes, nil
-}
-
-func (s *Sink) fullRunKey() string { return "webhook:" + s.pipe + ":full_run" }
-
-// fullRunGens ties the engine's full-run number to the lanes' own.
-type fullRunGens struct {
-	Run   uint64            `json:"run"`
-	Lanes map[string]uint64 `json:"lanes"`
 }
