@@ -104,11 +104,13 @@ type DeletionTracker interface {
 	EndFullRun(ctx context.Context, fullRun uint64, commit func(*store.Tx) error) (deleted int, err error)
 }
 
-// Flusher is a sink that may still be recording what it delivered when
-// WriteWith returns (its commits are asynchronous). The engine flushes it
-// before a run ends, whatever the outcome; the run fails if it fails.
+// Flusher is a sink that may still be delivering a batch, and recording
+// what it delivered, when WriteWith returns; WriteWith then reports what
+// the batch before did. The engine flushes it once the source is read,
+// and before a failed run ends; Flush reports what the last batch did, and
+// the run fails if it fails.
 type Flusher interface {
-	Flush(ctx context.Context) error
+	Flush(ctx context.Context) (WriteStats, error)
 }
 
 // RunObserver is a sink that reacts to the pipe's lifecycle, such as the

@@ -136,16 +136,10 @@ func (r *run) do(ctx context.Context) (err error) {
 	if _, pushed := r.p.Source.(component.PushedSource); pushed {
 		return nil // entities arrive by push; there is nothing to read or sweep
 	}
-	if f, ok := r.p.Sink.(component.Flusher); ok && !r.dryRun {
+	if _, ok := r.p.Sink.(component.Flusher); ok && !r.dryRun {
 		defer func() {
-			if ferr := f.Flush(ctx); ferr != nil {
-				if err == nil {
-					err = fmt.Errorf("sink (%s): %w", r.p.Config.Sink.Type, ferr)
-				}
-				// What the run committed is what the store has.
-				if st, serr := r.e.store.PipeState(r.p.Config.ID); serr == nil {
-					r.state = st
-				}
+			if ferr := r.flush(ctx); ferr != nil && err == nil {
+				err = ferr
 			}
 		}()
 	}
@@ -174,6 +168,9 @@ func (r *run) do(ctx context.Context) (err error) {
 	if err := r.p.Source.Read(ctx, req, func(b component.Batch) error { return r.batch(ctx, b) }); err != nil {
 		return err
 	}
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
 	if err := r.endFullRun(ctx); err != nil {
 		return err
 	}
@@ -187,6 +184,26 @@ func (r *run) do(ctx context.Context) (err error) {
 		}
 	}
 	return r.e.store.Sync()
+}
+
+// flush waits for a sink that delivers in the background (a Flusher) and
+// counts what its last batch did. After a failure, the pipe's state is
+// what the store has: the batches in flight never committed.
+func (r *run) flush(ctx context.Context) error {
+	f, ok := r.p.Sink.(component.Flusher)
+	if !ok || r.dryRun {
+		return nil
+	}
+	stats, err := f.Flush(ctx)
+	r.sum.Written += stats.Written
+	r.sum.Deleted += stats.Deleted
+	if err != nil {
+		if st, serr := r.e.store.PipeState(r.p.Config.ID); serr == nil {
+			r.state = st
+		}
+		return fmt.Errorf("sink (%s): %w", r.p.Config.Sink.Type, err)
+	}
+	return nil
 }
 
 // beginFullRun starts (or, after a crash, resumes) deletion tracking.
@@ -231,6 +248,11 @@ func (r *run) batch(ctx context.Context, b component.Batch) error {
 		}
 	}
 	if err != nil {
+		// A sink that delivers in the background may have failed on an
+		// earlier batch: what is committed is what the store has.
+		if st, serr := r.e.store.PipeState(r.p.Config.ID); serr == nil {
+			r.state = st
+		}
 		return fmt.Errorf("sink (%s): %w", r.p.Config.Sink.Type, err)
 	}
 	r.state = next

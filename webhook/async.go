@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"sync"
+
+	"github.com/sluice-sync/sluice/component"
 )
 
 // asyncCommits tracks the state commits in flight: each acknowledged
@@ -13,6 +15,16 @@ type asyncCommits struct {
 	wg  sync.WaitGroup
 	mu  sync.Mutex
 	err error
+	// dirty: the in-memory state is ahead of what was recorded (a dead
+	// letter), so it is read back at the next flush.
+	dirty bool
+}
+
+// stale marks the in-memory state as ahead of the store.
+func (a *asyncCommits) stale() {
+	a.mu.Lock()
+	a.dirty = true
+	a.mu.Unlock()
 }
 
 // start counts a commit and returns its completion callback.
@@ -30,9 +42,6 @@ func (a *asyncCommits) start() func(error) {
 	}
 }
 
-// cancel uncounts a commit that was never submitted.
-func (a *asyncCommits) cancel() { a.wg.Done() }
-
 // failed reports the first failure so far.
 func (a *asyncCommits) failed() error {
 	a.mu.Lock()
@@ -40,29 +49,44 @@ func (a *asyncCommits) failed() error {
 	return a.err
 }
 
-// wait waits for every commit and reports the first failure, clearing it.
-func (a *asyncCommits) wait() error {
+// wait waits for every commit and reports the first failure, and whether
+// the state went stale, clearing both.
+func (a *asyncCommits) wait() (dirty bool, err error) {
 	a.wg.Wait()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	err := a.err
-	a.err = nil
-	return err
+	dirty, err = a.dirty || a.err != nil, a.err
+	a.err, a.dirty = nil, false
+	return dirty, err
 }
 
-// Flush waits until everything delivered is recorded. After a failed
-// commit the in-memory state may be ahead of the store, so it is read
-// again.
-func (s *Sink) Flush(context.Context) error {
+// Flush waits until everything handed to the sink is delivered and
+// recorded, and reports what the batch still in flight did.
+func (s *Sink) Flush(context.Context) (component.WriteStats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.flush()
 }
 
-func (s *Sink) flush() error {
-	if err := s.commits.wait(); err != nil {
-		s.state, s.nextMsg, s.dead = nil, 0, nil
-		return err
+// flush waits for the job in flight and every commit. After a failure the
+// in-memory state may be ahead of the store, so it is read again.
+func (s *Sink) flush() (component.WriteStats, error) {
+	var stats component.WriteStats
+	var err error
+	if job := s.inflight; job != nil {
+		s.inflight = nil
+		<-job.done
+		stats, err = job.stats, job.err
 	}
-	return nil
+	dirty, cerr := s.commits.wait()
+	if err == nil {
+		err = cerr
+	}
+	if err != nil || dirty {
+		s.state, s.nextMsg, s.gone = nil, 0, nil
+		s.deadMu.Lock()
+		s.dead = nil
+		s.deadMu.Unlock()
+	}
+	return stats, err
 }

@@ -25,77 +25,129 @@ type laneWrite struct {
 	commit func(*store.Tx) error
 }
 
-// deliverPlan sends a lane's records request by request, each only after
-// the previous one was answered. After each acknowledged request one
-// transaction records what the endpoint now has, the request's log entry
-// and body, and the message counter; the last also commits w.commit, so
-// the pipe's offset moves only once every request of the batch was
-// acknowledged.
-func (s *Sink) deliverPlan(ctx context.Context, w laneWrite, p *plan, stats *component.WriteStats) error {
+// delivery is one prepared request: the message, its log entry, and what
+// to record once it is acknowledged. The last delivery of a pipe batch
+// also carries the batch's baselines and full-run marks and the pipe's
+// progress; it may have no message at all when the batch sends nothing.
+type delivery struct {
+	lane    *lane
+	msg     *Message // nil: only a commit
+	entry   *Delivery
+	records entity.Entity   // the state chunk of what msg delivers
+	extra   []entity.Entity // baseline and full-run chunks
+	commit  func(*store.Tx) error
+	counter int64 // the next _message_id once this is sent
+	written int
+	deletes int
+}
+
+// batchJob is a pipe batch's deliveries, sent in order in the background
+// while the sink prepares the next batch.
+type batchJob struct {
+	deliveries []*delivery
+	done       chan struct{}
+	stats      component.WriteStats
+	err        error
+}
+
+// prepare numbers, encodes and signs-to-be a lane's records as requests,
+// and records them in the in-memory state at once (optimistically: a
+// failure makes flush read the state back from the store). It checks
+// first that the endpoint is not disabled and max_delete_ratio.
+func (s *Sink) prepare(w laneWrite, p *plan) ([]*delivery, error) {
 	if len(p.send) > 0 {
 		if err := s.checkGone(w.lane); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.checkDeletes(w.lane, p.send); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	next, err := s.nextMessageID()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	chunks := s.chunks(p.send, &next)
-	s.nextMsg = next
-	for i, recs := range chunks {
-		var final *plan
-		if i == len(chunks)-1 {
-			final = p
-		}
+	var out []*delivery
+	for _, recs := range s.chunks(p.send, &next) {
 		m := s.message(w.lane, recs)
-		entry := s.newLogEntry(w.lane, m, recs, w.window)
-		delivered, err := s.send(ctx, w.lane, m, entry)
-		if err != nil {
-			return err
-		}
-		if !delivered { // a dead letter; the pipe goes on
-			recs, entry = nil, nil
-		}
-		if err := s.commitDelivery(w, recs, entry, m.Body, next, final); err != nil {
-			return err
+		c := s.state.newChunk(w.lane.name, recs, w.fullRun)
+		d := &delivery{lane: w.lane, msg: m, entry: s.newLogEntry(w.lane, m, recs, w.window), records: c.entity(), written: len(recs)}
+		if err := s.state.apply(c); err != nil {
+			return nil, err
 		}
 		for _, r := range recs {
-			stats.Written++
 			if r.op == "delete" {
-				stats.Deleted++
-				s.run.deletes[w.lane.name]++
+				d.deletes++
 			}
 		}
+		s.run.deletes[w.lane.name] += int64(d.deletes)
+		out = append(out, d)
 	}
-	if len(chunks) == 0 && (len(p.baseline) > 0 || len(p.seen) > 0 || w.commit != nil) {
-		return s.commitDelivery(w, nil, nil, nil, next, p)
+	s.nextMsg = next
+	var extra []*chunk
+	if len(p.baseline) > 0 {
+		extra = append(extra, s.state.newChunk(w.lane.name, p.baseline, w.fullRun))
 	}
-	return nil
+	if len(p.seen) > 0 {
+		extra = append(extra, s.state.seenChunk(w.lane.name, p.seen, w.fullRun))
+	}
+	if len(out) == 0 && len(extra) == 0 && w.commit == nil {
+		return nil, nil
+	}
+	if len(out) == 0 {
+		out = append(out, &delivery{lane: w.lane})
+	}
+	last := out[len(out)-1]
+	for _, c := range extra {
+		if err := s.state.apply(c); err != nil {
+			return nil, err
+		}
+		last.extra = append(last.extra, c.entity())
+	}
+	last.commit = w.commit
+	for _, d := range out {
+		d.counter = next
+	}
+	s.state.chunks += len(out) + len(extra)
+	return out, nil
 }
 
-// commitDelivery records, in one transaction, what an acknowledged request
-// delivered (recs, with its log entry and body), and, for the batch's last
-// request (final), the baselines, what a full run saw, and the pipe's
-// progress.
-func (s *Sink) commitDelivery(w laneWrite, recs []*record, entry *Delivery, body []byte, next int64, final *plan) error {
-	var chunks []*chunk
-	if len(recs) > 0 {
-		chunks = append(chunks, s.state.newChunk(w.lane.name, recs, w.fullRun))
+// execute sends a job's deliveries in order, each only after the previous
+// one was answered, and has each acknowledged one recorded
+// (commitInOrder), without waiting for that.
+func (s *Sink) execute(ctx context.Context, job *batchJob) {
+	defer close(job.done)
+	for _, d := range job.deliveries {
+		delivered := true
+		if d.msg != nil {
+			var err error
+			if delivered, err = s.send(ctx, d.lane, d.msg, d.entry); err != nil {
+				job.err = err
+				return
+			}
+		}
+		s.commitInOrder(d, delivered)
+		if delivered {
+			job.stats.Written += d.written
+			job.stats.Deleted += d.deletes
+		}
 	}
-	if final != nil && len(final.baseline) > 0 {
-		chunks = append(chunks, s.state.newChunk(w.lane.name, final.baseline, w.fullRun))
+}
+
+// commitDelivery records, in one transaction submitted without waiting,
+// what an acknowledged request delivered (its state chunk, log entry and
+// body, and the message counter), and, for a batch's last delivery, the
+// baselines, what a full run saw, and the pipe's progress. An undelivered
+// message (a dead letter) records only the latter.
+func (s *Sink) commitDelivery(d *delivery, delivered bool, done func(error)) error {
+	var ents []entity.Entity
+	entry := d.entry
+	if d.msg != nil && delivered {
+		ents = append(ents, d.records)
+	} else {
+		entry = nil
 	}
-	if final != nil && len(final.seen) > 0 {
-		chunks = append(chunks, s.state.seenChunk(w.lane.name, final.seen, w.fullRun))
-	}
-	ents := make([]entity.Entity, len(chunks))
-	for i, c := range chunks {
-		ents[i] = c.entity()
-	}
+	ents = append(ents, d.extra...)
 	var dead entity.Entity
 	if entry != nil {
 		var err error
@@ -106,14 +158,14 @@ func (s *Sink) commitDelivery(w laneWrite, recs []*record, entry *Delivery, body
 	if err := s.commits.failed(); err != nil {
 		return err
 	}
-	counter := strconv.AppendInt(nil, next, 10)
+	counter := strconv.AppendInt(nil, d.counter, 10)
 	_, err := s.st.WriteAsync(s.stateDataset(), ents, store.WriteOptions{Commit: func(tx *store.Tx) error {
 		if entry != nil {
 			if _, err := tx.Write(s.logDataset, []entity.Entity{entry.encode()}); err != nil {
 				return err
 			}
-			if body != nil {
-				if err := tx.PutValue(s.bodyKey(entry.WebhookID), body); err != nil {
+			if d.msg.Body != nil {
+				if err := tx.PutValue(s.bodyKey(entry.WebhookID), d.msg.Body); err != nil {
 					return err
 				}
 			}
@@ -126,25 +178,39 @@ func (s *Sink) commitDelivery(w laneWrite, recs []*record, entry *Delivery, body
 		if err := tx.PutValue(s.counterKey(), counter); err != nil {
 			return err
 		}
-		if final != nil && w.commit != nil {
-			return w.commit(tx)
+		if d.commit != nil {
+			return d.commit(tx)
 		}
 		return nil
-	}}, s.commits.start())
+	}}, done)
 	if err != nil {
-		s.commits.cancel()
 		return err
 	}
 	if dead != nil {
+		s.deadMu.Lock()
 		delete(s.dead, entry.WebhookID)
+		s.deadMu.Unlock()
 	}
-	for _, c := range chunks {
-		if err := s.state.apply(c); err != nil {
-			return err
-		}
-	}
-	s.state.chunks += len(chunks)
 	return nil
+}
+
+// commitInOrder has a delivery recorded (commitDelivery) in the
+// background, after the one before it was submitted, so commits reach the
+// store in delivery order while the next request is already on its way.
+func (s *Sink) commitInOrder(d *delivery, delivered bool) {
+	prev, mine := s.lastSubmit, make(chan struct{})
+	s.lastSubmit = mine
+	done := s.commits.start()
+	go func() {
+		if prev != nil {
+			<-prev
+		}
+		err := s.commitDelivery(d, delivered, done)
+		close(mine)
+		if err != nil {
+			done(err)
+		}
+	}()
 }
 
 // chunks numbers the records (message ids over the sink's life, rows from
@@ -155,20 +221,27 @@ func (s *Sink) chunks(recs []*record, next *int64) [][]*record {
 	if s.cfg.Method == http.MethodGet {
 		limit = 1
 	}
+	size := 0
+	for _, r := range recs {
+		size += len(r.fields) + 160
+	}
+	slab := make([]byte, 0, size) // every record's JSON, in one allocation
 	var out [][]*record
 	var cur []*record
-	size := 0
+	bytes := 0
 	for _, r := range recs {
 		r.msgID, *next = *next, *next+1
 		s.run.rows++
 		r.row = s.run.rows
-		s.encodeRecord(r)
-		if len(cur) > 0 && (len(cur) >= limit || size+len(r.json)+1 > s.cfg.BatchMaxBytes) {
+		start := len(slab)
+		slab = s.appendRecord(slab, r)
+		r.json = slab[start:len(slab):len(slab)]
+		if len(cur) > 0 && (len(cur) >= limit || bytes+len(r.json)+1 > s.cfg.BatchMaxBytes) {
 			out = append(out, cur)
-			cur, size = nil, 0
+			cur, bytes = nil, 0
 		}
 		cur = append(cur, r)
-		size += len(r.json) + 1
+		bytes += len(r.json) + 1
 	}
 	if len(cur) > 0 {
 		out = append(out, cur)
@@ -224,6 +297,7 @@ func (s *Sink) send(ctx context.Context, l *lane, m *Message, entry *Delivery) (
 		return false, derr
 	}
 	if s.cfg.OnFailure == OnFailureDeadLetter {
+		s.commits.stale() // the state counted it delivered
 		s.log.Warn("webhook message not delivered; kept as a dead letter", "webhook_id", m.ID, "url", s.redact(l.url), "error", s.redact(err.Error()))
 		return false, nil
 	}
@@ -269,13 +343,7 @@ func (s *Sink) goneKey(l *lane) string { return "webhook:" + s.pipe + ":gone:" +
 func (s *Sink) markGone(l *lane, cause error) error {
 	g := &goneMark{URL: l.url, At: time.Now().UTC(), Reason: s.redact(cause.Error())}
 	b, _ := json.Marshal(g)
-	if err := s.st.Update(func(tx *store.Tx) error { return tx.PutValue(s.goneKey(l), b) }); err != nil {
-		return err
-	}
-	if s.gone != nil {
-		s.gone[l.name] = g
-	}
-	return nil
+	return s.st.Update(func(tx *store.Tx) error { return tx.PutValue(s.goneKey(l), b) })
 }
 
 // checkGone refuses to send to an endpoint that answered 410 Gone, until

@@ -37,7 +37,8 @@ func (s *Sink) RunStarted(context.Context) error {
 func (s *Sink) RunCompleted(context.Context, bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.flush()
+	_, err := s.flush()
+	return err
 }
 
 // BeginFullRun starts, in mirror mode, tracking which entities a full run
@@ -62,7 +63,7 @@ func (s *Sink) BeginFullRun(context.Context) (uint64, error) {
 func (s *Sink) EndFullRun(ctx context.Context, fullRun uint64, commit func(*store.Tx) error) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.flush(); err != nil {
+	if _, err := s.flush(); err != nil {
 		return 0, err
 	}
 	if err := s.ready(); err != nil {
@@ -94,12 +95,22 @@ func (s *Sink) EndFullRun(ctx context.Context, fullRun uint64, commit func(*stor
 		if i == len(s.lanes)-1 {
 			w.commit = commit
 		}
-		if err := s.deliverPlan(ctx, w, p, &stats); err != nil {
+		ds, err := s.prepare(w, p)
+		if err != nil {
+			_, _ = s.flush()
 			return stats.Deleted, err
+		}
+		job := &batchJob{deliveries: ds, done: make(chan struct{})}
+		s.execute(ctx, job)
+		stats.Deleted += job.stats.Deleted
+		if job.err != nil {
+			_, _ = s.flush()
+			return stats.Deleted, job.err
 		}
 	}
 	if len(s.lanes) == 0 {
 		return 0, s.st.Update(commit)
 	}
-	return stats.Deleted, nil
+	_, err := s.flush()
+	return stats.Deleted, err
 }

@@ -98,15 +98,19 @@ func (s *Sink) deadLetter(d *Delivery) error {
 	if _, err := s.st.Write(s.deadDataset, []entity.Entity{d.encode()}, store.WriteOptions{}); err != nil {
 		return err
 	}
+	s.deadMu.Lock()
 	if s.dead != nil {
 		s.dead[d.WebhookID] = true
 	}
+	s.deadMu.Unlock()
 	return nil
 }
 
 // deadLetterOf returns the deletion of a message's dead letter, if it has
 // a live one: what to write once it is delivered.
 func (s *Sink) deadLetterOf(id string) (entity.Entity, error) {
+	s.deadMu.Lock()
+	defer s.deadMu.Unlock()
 	if s.dead == nil {
 		live := map[string]bool{}
 		err := s.st.Scan(s.deadDataset, store.ReadOptions{SkipDeleted: true}, func(_ uint64, e []byte) error {
@@ -142,6 +146,8 @@ func (s *Sink) clearDeadLetter(id string) error {
 	if _, err = s.st.Write(s.deadDataset, []entity.Entity{dead}, store.WriteOptions{}); err != nil {
 		return err
 	}
+	s.deadMu.Lock()
 	delete(s.dead, id)
+	s.deadMu.Unlock()
 	return nil
 }

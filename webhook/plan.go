@@ -20,10 +20,16 @@ type plan struct {
 // stream stays exact.
 func (s *Sink) plan(l *lane, items []item, fullRun uint64) *plan {
 	state := s.state.lane(l.name)
-	pending := map[string]held{} // what this plan will have sent, by id
-	p := &plan{}
+	// What this plan will have sent, by id: needed only when an id comes
+	// more than once (append mode keeps every version).
+	var pending map[string]held
+	if s.cfg.SyncMode == ModeAppend {
+		pending = map[string]held{}
+	}
+	p := &plan{send: make([]*record, 0, len(items))}
+	recs := make([]record, len(items)) // one allocation for the batch
 	var deletes []*record
-	for _, it := range items {
+	for i, it := range items {
 		deleted := it.deleted
 		switch l.name {
 		case "valid":
@@ -31,7 +37,11 @@ func (s *Sink) plan(l *lane, items []item, fullRun uint64) *plan {
 		case "invalid":
 			deleted = deleted || it.valid
 		}
-		k, seen := pending[it.id]
+		var k held
+		var seen bool
+		if pending != nil {
+			k, seen = pending[it.id]
+		}
 		if !seen {
 			k, seen = state[it.id]
 		}
@@ -47,11 +57,14 @@ func (s *Sink) plan(l *lane, items []item, fullRun uint64) *plan {
 				// A baseline: update mode never creates, so the first
 				// version seen is taken as what the endpoint has.
 				p.baseline = append(p.baseline, &record{id: it.id, hash: hashText(it.hash), sum: it.hash})
-				pending[it.id] = held{hash: it.hash}
+				if pending != nil {
+					pending[it.id] = held{hash: it.hash}
+				}
 			}
 			continue
 		}
-		r := &record{id: it.id, hash: hashText(it.hash), sum: it.hash, op: op, fields: it.fields}
+		r := &recs[i]
+		*r = record{id: it.id, hash: hashText(it.hash), sum: it.hash, op: op, fields: it.fields}
 		if seen {
 			r.prev = k.hashText() + "@" + strconv.FormatInt(k.msg, 10)
 		}
@@ -62,7 +75,9 @@ func (s *Sink) plan(l *lane, items []item, fullRun uint64) *plan {
 		if l.name != "valid" {
 			r.reasons = it.reasons
 		}
-		pending[it.id] = held{hash: it.hash, deleted: deleted}
+		if pending != nil {
+			pending[it.id] = held{hash: it.hash, deleted: deleted}
+		}
 		if op == "delete" && s.cfg.SyncMode == ModeMirror {
 			deletes = append(deletes, r) // mirror sends deletes first
 			continue

@@ -30,15 +30,14 @@ type record struct {
 	json    []byte // the encoded record, once numbered
 }
 
-// encodeRecord builds the record valmi.io sends:
+// appendRecord writes the record valmi.io sends:
 //
 //	{"_message_id": 346, "_sync_mode": "upsert",
 //	 "payload": {...fields..., "_meta": {"row_num": 347, "sync_op": "upsert"}}}
 //
 // With valmi_compat the meta is "_valmi_meta" {"_valmi_row_num",
 // "_valmi_sync_op"} and comes first, as valmi builds it.
-func (s *Sink) encodeRecord(r *record) {
-	b := make([]byte, 0, len(r.fields)+128)
+func (s *Sink) appendRecord(b []byte, r *record) []byte {
 	b = append(b, `{"_message_id":`...)
 	b = strconv.AppendInt(b, r.msgID, 10)
 	b = append(b, `,"_sync_mode":`...)
@@ -62,7 +61,7 @@ func (s *Sink) encodeRecord(r *record) {
 		}
 		b = s.appendMeta(b, r)
 	}
-	r.json = append(b, "}}"...)
+	return append(b, "}}"...)
 }
 
 func (s *Sink) appendMeta(b []byte, r *record) []byte {
@@ -99,12 +98,12 @@ func (s *Sink) payload(e entity.Entity, dst []byte) (item, error) {
 	}
 	var idErr error
 	n := 0
-	member := func(name string, raw string) {
+	member := func(quotedName, raw string) {
 		if n > 0 {
 			dst = append(dst, ',')
 		}
 		n++
-		dst = appendJSONString(dst, name)
+		dst = append(dst, quotedName...)
 		dst = append(dst, ':')
 		dst = append(dst, raw...)
 	}
@@ -114,12 +113,12 @@ func (s *Sink) payload(e entity.Entity, dst []byte) (item, error) {
 		case name == "_id":
 			it.id, idErr = entity.IDOf(v)
 			if !mapped {
-				member(name, v.Raw)
+				member(k.Raw, v.Raw)
 			}
 		case name == "_deleted":
 			it.deleted = v.Type == gjson.True
 		case !mapped && !strings.HasPrefix(name, "_"):
-			member(name, v.Raw)
+			member(k.Raw, v.Raw)
 		}
 		return true
 	})
@@ -135,7 +134,7 @@ func (s *Sink) payload(e entity.Entity, dst []byte) (item, error) {
 		if v.Exists() {
 			raw = v.Raw
 		}
-		member(f.Name, raw)
+		member(string(appendJSONString(nil, f.Name)), raw)
 	}
 	it.fields = dst
 	it.hash = xxhash.Sum64(dst)

@@ -45,8 +45,12 @@ type Sink struct {
 	// 410 (nil until read), the live dead letters (nil until read).
 	nextMsg int64
 	gone    map[string]*goneMark
+	deadMu  sync.Mutex // dead is read and changed by sending and committing
 	dead    map[string]bool
-	commits asyncCommits
+	// lastSubmit is closed once the latest delivery's commit is submitted.
+	lastSubmit chan struct{}
+	commits  asyncCommits
+	inflight *batchJob // the batch being sent, if any
 }
 
 // lane is one delivery stream: "all" to url, "valid" and "invalid" to the
@@ -111,40 +115,87 @@ func (s *Sink) Write(ctx context.Context, es []entity.Entity) (component.WriteSt
 	return s.WriteWith(ctx, es, component.Progress{})
 }
 
-// WriteWith delivers a batch. Each request waits for its answer before the
-// next goes; after each acknowledged request the sink records what the
-// endpoint now has, and the pipe's progress commits with the last.
+// WriteWith delivers a batch. Its requests go in order, each only after
+// the previous one was answered; after each acknowledged request the sink
+// records what the endpoint now has, and the pipe's progress commits with
+// the last. The batch is prepared while the previous one is still being
+// sent, and is sent in the background: WriteWith returns what the previous
+// batch did, and Flush what the last one did.
 func (s *Sink) WriteWith(ctx context.Context, es []entity.Entity, p component.Progress) (component.WriteStats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	show, dry := component.DryRun(ctx)
-	if !dry {
-		if err := s.ready(); err != nil {
-			return component.WriteStats{}, err
+	if dry {
+		return s.dryRun(es, p, show)
+	}
+	stats, deliveries, err := s.prepareBatch(es, p)
+	if err != nil {
+		_, _ = s.flush() // settle what is in flight; the state is read again
+		s.state = nil
+		return stats, err
+	}
+	if job := s.inflight; job != nil {
+		s.inflight = nil
+		<-job.done
+		if job.err != nil {
+			_, _ = s.flush()
+			s.state = nil
+			return stats, job.err
 		}
+		stats.Written, stats.Deleted = job.stats.Written, job.stats.Deleted
+	}
+	if len(deliveries) > 0 {
+		job := &batchJob{deliveries: deliveries, done: make(chan struct{})}
+		s.inflight = job
+		go s.execute(ctx, job)
+	}
+	return stats, nil
+}
+
+// prepareBatch plans and prepares a batch's deliveries on every lane.
+func (s *Sink) prepareBatch(es []entity.Entity, p component.Progress) (component.WriteStats, []*delivery, error) {
+	var stats component.WriteStats
+	if err := s.ready(); err != nil {
+		return stats, nil, err
 	}
 	if err := s.loadState(); err != nil {
-		return component.WriteStats{}, err
+		return stats, nil, err
 	}
 	items, err := s.analyze(es)
 	if err != nil {
-		return component.WriteStats{}, err
+		return stats, nil, err
 	}
-	var stats component.WriteStats
+	var out []*delivery
 	for i, l := range s.lanes {
 		plan := s.plan(l, items, p.FullRun)
 		stats.Unchanged += plan.skipped
-		if dry {
-			s.showPlan(l, plan, show)
-			continue
-		}
 		w := laneWrite{lane: l, fullRun: p.FullRun, window: window{From: p.From, To: p.To}}
 		if i == len(s.lanes)-1 {
 			w.commit = p.Commit
 		}
-		if err := s.deliverPlan(ctx, w, plan, &stats); err != nil {
-			return stats, err
+		ds, err := s.prepare(w, plan)
+		if err != nil {
+			return stats, nil, err
 		}
+		out = append(out, ds...)
+	}
+	return stats, out, nil
+}
+
+// dryRun shows the requests a batch would send, and changes nothing.
+func (s *Sink) dryRun(es []entity.Entity, p component.Progress, show func(string)) (component.WriteStats, error) {
+	var stats component.WriteStats
+	if err := s.loadState(); err != nil {
+		return stats, err
+	}
+	items, err := s.analyze(es)
+	if err != nil {
+		return stats, err
+	}
+	for _, l := range s.lanes {
+		plan := s.plan(l, items, p.FullRun)
+		stats.Unchanged += plan.skipped
+		s.showPlan(l, plan, show)
 	}
 	return stats, nil
 }
@@ -169,7 +220,11 @@ type item struct {
 // at its last position.
 func (s *Sink) analyze(es []entity.Entity) ([]item, error) {
 	items := make([]item, 0, len(es))
-	buf := make([]byte, 0, 64<<10)
+	size := 0
+	for _, e := range es {
+		size += len(e)
+	}
+	buf := make([]byte, 0, size+len(es)*16)
 	for _, e := range es {
 		it, err := s.payload(e, buf[len(buf):])
 		if err != nil {
@@ -180,7 +235,7 @@ func (s *Sink) analyze(es []entity.Entity) ([]item, error) {
 		if n := len(it.fields); n <= cap(buf)-len(buf) {
 			buf = buf[:len(buf)+n]
 		} else {
-			buf = make([]byte, 0, max(64<<10, 2*n))
+			buf = make([]byte, 0, max(16<<10, 2*n))
 		}
 		it.fields = it.fields[:len(it.fields):len(it.fields)]
 		if s.checker != nil && !it.deleted {

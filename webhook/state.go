@@ -39,11 +39,12 @@ func (h held) hashText() string {
 // chunk is one state-dataset entity:
 //
 //	{"_id": "c0000000000000042", "stream": "all",
-//	 "records": "<len>:<id> <hash or deleted> <_message_id> <full run seen>\n...",
+//	 "records": "<len>:<id> <hash or deleted> <_message_id> <full run seen>;...",
 //	 "seen": N, "ids": [...]}
 //
-// The records are packed in one string rather than a list of lists: the
-// store hashes what it writes, and a string hashes in one pass. "seen"
+// The records are packed in one string rather than a list of lists, with
+// nothing JSON must escape (ids are length-prefixed): the store hashes what
+// it writes, and such a string hashes in one pass. "seen"
 // with "ids" marks entities a full run saw but sent nothing.
 type chunk struct {
 	ID      string
@@ -289,7 +290,7 @@ func (s *Sink) State(id string) ([]StateEntry, error) {
 	return out, nil
 }
 
-// packRecords writes records as lines "<len>:<id> <hash> <msg> <seen>".
+// packRecords writes records as "<len>:<id> <hash> <msg> <seen>;".
 func packRecords(recs []chunkRecord) []byte {
 	b := make([]byte, 0, len(recs)*48)
 	for _, r := range recs {
@@ -302,7 +303,7 @@ func packRecords(recs []chunkRecord) []byte {
 		b = strconv.AppendInt(b, r.msg, 10)
 		b = append(b, ' ')
 		b = strconv.AppendUint(b, r.seen, 10)
-		b = append(b, '\n')
+		b = append(b, ';')
 	}
 	return b
 }
@@ -317,7 +318,7 @@ func unpackRecords(s string) ([]chunkRecord, error) {
 			return nil, errors.New("bad records")
 		}
 		r := chunkRecord{id: rest[:size]}
-		line, next, _ := strings.Cut(rest[size:], "\n")
+		line, next, _ := strings.Cut(rest[size:], ";")
 		f := strings.Fields(line)
 		if len(f) != 3 {
 			return nil, errors.New("bad records")
