@@ -56,7 +56,11 @@ type FailedError struct {
 }
 
 func (e *FailedError) Error() string {
-	return fmt.Sprintf("not delivered after %d attempts; last: %s", e.Attempts, describe(e.Last))
+	attempts := "attempts"
+	if e.Attempts == 1 {
+		attempts = "attempt"
+	}
+	return fmt.Sprintf("not delivered after %d %s; last: %s", e.Attempts, attempts, describe(e.Last))
 }
 
 // describe says what an attempt got, for errors.
@@ -111,6 +115,8 @@ func (c *Client) Deliver(ctx context.Context, m *Message, logAttempt func(Attemp
 			a.Outcome = OutcomeGone
 		case ctx.Err() != nil:
 			a.Outcome = OutcomeFailed
+		case permanent(a.Status):
+			a.Outcome = OutcomeFailed
 		default:
 			wait = c.retry.delay(n)
 			if ra, ok := a.retryAfter(); ok {
@@ -141,6 +147,20 @@ func (c *Client) Deliver(ctx context.Context, m *Message, logAttempt func(Attemp
 			return err
 		}
 	}
+}
+
+// permanent says whether an answer will not change by trying again soon:
+// a redirect (never followed) or a client error, such as 401 for a wrong
+// secret or 400 for a body the receiver refuses. 408, 409, 425 and 429 are
+// worth retrying, as are server errors and no answer at all.
+func permanent(status int) bool {
+	switch {
+	case status >= 300 && status < 400:
+		return true
+	case status == http.StatusRequestTimeout, status == http.StatusConflict, status == http.StatusTooEarly, status == http.StatusTooManyRequests:
+		return false
+	}
+	return status >= 400 && status < 500
 }
 
 // answered is an attempt with the headers that decide the next one.
@@ -225,8 +245,10 @@ func attemptError(err error) string {
 	return err.Error()
 }
 
-// excerpt keeps the start of an answer as valid UTF-8 text.
+// excerpt keeps the start of an answer as valid UTF-8 text, without the
+// line break most error bodies end with.
 func excerpt(b []byte) string {
+	b = bytes.TrimSpace(b)
 	if len(b) > maxExcerpt {
 		b = b[:maxExcerpt]
 		for len(b) > 0 && !utf8.Valid(b) {

@@ -445,7 +445,33 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	}
 }
 
-// A redirect is a failed attempt; the sink never follows it.
+// A client error other than 408, 409, 425 and 429 is not retried: a wrong
+// secret or a refused body will not change by trying again.
+func TestClientErrorsAreNotRetried(t *testing.T) {
+	for _, tc := range []struct {
+		code     int
+		attempts int
+	}{{http.StatusUnauthorized, 1}, {http.StatusBadRequest, 1}, {http.StatusUnprocessableEntity, 1}, {http.StatusConflict, 3}, {http.StatusInternalServerError, 3}} {
+		t.Run(strconv.Itoa(tc.code), func(t *testing.T) {
+			rc := newReceiver(t)
+			tr := &tries{}
+			rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
+				tr.add(r, strconv.Itoa(tc.code))
+				http.Error(w, "no", tc.code)
+				return true
+			}
+			h := newHarness(t, dlPipe(rc.URL, `"max_attempts": 3, "timeout": 2`, ""))
+			h.put("src", `{"_id":"a"}`)
+			runErr(t, h, "out", fmt.Sprintf("not delivered after %d attempt", tc.attempts))
+			if n := len(tr.all()); n != tc.attempts {
+				t.Errorf("%d attempts, want %d", n, tc.attempts)
+			}
+		})
+	}
+}
+
+// A redirect is a failed attempt, and a permanent one: the sink never
+// follows it, nor tries again.
 func TestRedirectIsAFailureNotFollowed(t *testing.T) {
 	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
@@ -464,12 +490,12 @@ func TestRedirectIsAFailureNotFollowed(t *testing.T) {
 			}
 			h := newHarness(t, dlPipe(rc.URL, `"max_attempts": 2, "timeout": 2`, ""))
 			h.put("src", `{"_id":"a"}`)
-			runErr(t, h, "out", "not delivered after 2 attempts")
+			runErr(t, h, "out", "not delivered after 1 attempt;")
 			if n := len(hits.all()); n != 0 {
 				t.Errorf("the redirect target got %d requests", n)
 			}
-			if n := len(tr.all()); n != 2 {
-				t.Errorf("%d attempts, want 2", n)
+			if n := len(tr.all()); n != 1 {
+				t.Errorf("%d attempts, want 1", n)
 			}
 			for _, d := range deliveries(t, hookSink(t, h, "out"), webhook.ListOptions{Attempts: true}) {
 				if d.Status != code || !strings.Contains(d.Error, "redirect") {
@@ -790,7 +816,7 @@ func TestFailedBatchResendsOnlyWhatWasNotAcknowledged(t *testing.T) {
 	           "retry": {"max_attempts": 1, "initial_delay": 0.01, "max_delay": 0.05, "max_age": 60, "timeout": 2}}}`
 	h := newHarness(t, cfg)
 	h.put("src", `{"_id":"a"}`, `{"_id":"b"}`, `{"_id":"c"}`, `{"_id":"d"}`)
-	sum := runErr(t, h, "out", "not delivered after 1 attempts")
+	sum := runErr(t, h, "out", "not delivered after 1 attempt;")
 	if string(sum.Offset) != "null" || lastSeen(t, h, "out") != "" {
 		t.Errorf("the offset moved to %s (stored %q)", sum.Offset, lastSeen(t, h, "out"))
 	}
