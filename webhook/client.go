@@ -265,7 +265,8 @@ func RetryAfter(h string) (time.Duration, bool) {
 		return 0, false
 	}
 	if n, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
+		// A year is as good as forever here, and keeps the product in range.
+		return time.Duration(min(n, 365*24*3600)) * time.Second, true
 	}
 	if t, err := http.ParseTime(h); err == nil {
 		return max(time.Until(t), 0), true
