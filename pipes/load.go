@@ -69,6 +69,7 @@ func Load(dir string, opts Options) (*Config, error) {
 	slices.SortFunc(l.cfg.Systems, func(a, b *System) int { return strings.Compare(a.ID, b.ID) })
 	l.checkSystemRefs()
 	l.checkNotify()
+	l.literalSecrets()
 	l.errs.Sort()
 	var problems, warnings Errors
 	for _, e := range l.errs {
@@ -228,6 +229,30 @@ func (l *loader) checkID(obj, id *Node) bool {
 	}
 	l.ids[id.Str] = id
 	return true
+}
+
+// SecretHolder is implemented by component configs holding secrets (a
+// signing secret), so that a secret written literally, not through
+// $SECRET, is redacted all the same.
+type SecretHolder interface {
+	ConfigSecrets() []string
+}
+
+// literalSecrets adds the secrets components hold to what Redact hides.
+func (l *loader) literalSecrets() {
+	for _, p := range l.cfg.Pipes {
+		for _, c := range append([]Component{p.Source, p.Sink}, p.Transforms...) {
+			h, ok := c.Config.(SecretHolder)
+			if !ok {
+				continue
+			}
+			for _, s := range h.ConfigSecrets() {
+				if s != "" && !slices.Contains(l.cfg.secrets, s) {
+					l.cfg.secrets = append(l.cfg.secrets, s)
+				}
+			}
+		}
+	}
 }
 
 // SystemReferrer is implemented by component configs that use a system

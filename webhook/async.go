@@ -90,3 +90,16 @@ func (s *Sink) flush() (component.WriteStats, error) {
 	}
 	return stats, err
 }
+
+// settle waits, for a resend or a replay, until the batch in flight and
+// every commit are done, leaving their outcome for the run to collect.
+func (s *Sink) settle() error {
+	if job := s.inflight; job != nil {
+		<-job.done
+		if job.err != nil {
+			return job.err
+		}
+	}
+	s.commits.wg.Wait()
+	return s.commits.failed()
+}

@@ -152,6 +152,10 @@ func (c *SinkConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
+// ConfigSecrets lists the signing secrets, so that the config's redaction
+// hides them even when they are written literally.
+func (c *SinkConfig) ConfigSecrets() []string { return c.allSecrets() }
+
 // allSecrets lists the configured secrets.
 func (c *SinkConfig) allSecrets() []string {
 	if c.Secret != "" {

@@ -88,7 +88,7 @@ func (s *Sink) Resend(ctx context.Context, webhookID string) (*Delivery, error) 
 }
 
 func (s *Sink) resend(ctx context.Context, d *Delivery) error {
-	if _, err := s.flush(); err != nil {
+	if err := s.settle(); err != nil {
 		return err
 	}
 	if err := s.ready(); err != nil {

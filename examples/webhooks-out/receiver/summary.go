@@ -17,7 +17,7 @@ const maxListed = 10
 //   - a JSON array of records {"_message_id", "_sync_mode", "payload": {..., "_meta": {"row_num", "sync_op"}}}
 //     (or "_valmi_meta" with "_valmi_row_num"/"_valmi_sync_op"): "3 records: upsert ada, delete bob, ..."
 //   - {"type": T, "data": [records]}: "type=T 3 records: ..."
-//   - a run notification {"type": "pipe.completed"|"pipe.failed", "data": {...}}: the pipe, status and counts
+//   - a run notification {"type": "pipe.completed"|"pipe.failed", "data": {...}}: see summarizeRun
 //   - a GET: the record flattened into the query: "1 record: upsert ada"
 func summarize(method string, u *url.URL, body []byte) string {
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -41,8 +41,9 @@ func summarize(method string, u *url.URL, body []byte) string {
 		case []any:
 			return fmt.Sprintf("type=%s %s", typ, summarizeRecords(data))
 		case map[string]any:
-			if strings.HasPrefix(typ, "pipe.") {
-				return summarizeRun(typ, data)
+			if typ == "pipe.completed" || typ == "pipe.failed" {
+				test, _ := v["test"].(bool)
+				return summarizeRun(typ, test, data)
 			}
 			return fmt.Sprintf("type=%s data: %s", typ, excerpt(compact(body)))
 		}
@@ -131,27 +132,47 @@ func summarizeQuery(q url.Values) string {
 	return fmt.Sprintf("1 record: %s %s", op, id)
 }
 
-// summarizeRun describes a run notification.
-func summarizeRun(typ string, data map[string]any) string {
+// summarizeRun describes a run notification, whose body is
+//
+//	{"type": "pipe.completed"|"pipe.failed", "timestamp", "test" (only in a test event),
+//	 "data": {"pipe", "status", "full", "counts": {"read", "written", "deleted"},
+//	          "offsets": {"start", "end"}, "started", "ended", "duration_ms", "error" (when failed)}}
+//
+// as "pipe.completed pipe=P status=S full=F read=R written=W deleted=D
+// offsets=START..END duration_ms=N", then error="..." if there is one. A
+// field that is missing shows as "?".
+func summarizeRun(typ string, test bool, data map[string]any) string {
 	parts := []string{typ}
-	for _, k := range []string{"pipe", "pipe_id", "status"} {
-		if v, ok := data[k]; ok {
-			parts = append(parts, k+"="+scalar(v))
-		}
+	if test {
+		parts = append(parts, "test")
 	}
-	counts := data
-	if c, ok := data["counts"].(map[string]any); ok {
-		counts = c
-	}
-	for _, k := range []string{"read", "written", "deleted", "duration_ms"} {
-		if v, ok := counts[k]; ok {
-			parts = append(parts, k+"="+scalar(v))
-		}
-	}
-	if e, ok := data["error"]; ok && e != nil && e != "" {
-		parts = append(parts, fmt.Sprintf("error=%q", scalar(e)))
+	counts, _ := data["counts"].(map[string]any)
+	offsets, _ := data["offsets"].(map[string]any)
+	parts = append(parts,
+		"pipe="+field(data, "pipe"),
+		"status="+field(data, "status"),
+		"full="+field(data, "full"),
+		"read="+field(counts, "read"),
+		"written="+field(counts, "written"),
+		"deleted="+field(counts, "deleted"),
+		"offsets="+field(offsets, "start")+".."+field(offsets, "end"),
+		"duration_ms="+field(data, "duration_ms"))
+	if e, ok := data["error"].(string); ok && e != "" {
+		parts = append(parts, fmt.Sprintf("error=%q", e))
 	}
 	return strings.Join(parts, " ")
+}
+
+// field shows m[k] briefly: "?" when it is missing, "null" for null.
+func field(m map[string]any, k string) string {
+	v, ok := m[k]
+	switch {
+	case !ok:
+		return "?"
+	case v == nil:
+		return "null"
+	}
+	return scalar(v)
 }
 
 // rawText is what -json prints: the body as one line of JSON (a GET's
