@@ -64,4 +64,3 @@ func FuzzUnpackRecords(f *testing.F) {
 		}
 	})
 }
-

@@ -49,8 +49,8 @@ type Sink struct {
 	dead    map[string]bool
 	// lastSubmit is closed once the latest delivery's commit is submitted.
 	lastSubmit chan struct{}
-	commits  asyncCommits
-	inflight *batchJob // the batch being sent, if any
+	commits    asyncCommits
+	inflight   *batchJob // the batch being sent, if any
 }
 
 // lane is one delivery stream: "all" to url, "valid" and "invalid" to the
