@@ -174,7 +174,12 @@ func (a *app) deliveriesEnableCmd() *cobra.Command {
 		Short: "Send to the pipe's endpoints again after they answered 410 Gone",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withSink(&f, args[0], func(_ context.Context, s *webhook.Sink) error { return s.Enable() })
+			return a.withSink(&f, args[0], func(_ context.Context, s *webhook.Sink) error {
+				if err := s.Enable(); err != nil {
+					return err
+				}
+				return json.NewEncoder(a.stdout).Encode(map[string]any{"pipe": args[0], "enabled": true})
+			})
 		},
 	}
 	f.add(cmd)

@@ -120,6 +120,10 @@ func (s *Sink) execute(ctx context.Context, job *batchJob) {
 	for _, d := range job.deliveries {
 		delivered := true
 		if d.msg != nil {
+			if err := s.continueEntry(d.entry); err != nil {
+				job.err = err
+				return
+			}
 			var err error
 			if delivered, err = s.send(ctx, d.lane, d.msg, d.entry); err != nil {
 				job.err = err
@@ -132,6 +136,25 @@ func (s *Sink) execute(ctx context.Context, job *batchJob) {
 			job.stats.Deleted += d.deletes
 		}
 	}
+}
+
+// continueEntry carries on the log entry of a message that was sent
+// before and not delivered (a dead letter, sent again by a later run):
+// its attempts go on counting, and it keeps its first time.
+func (s *Sink) continueEntry(entry *Delivery) error {
+	if dead, err := s.deadLetterOf(entry.WebhookID); err != nil || dead == nil {
+		return err
+	}
+	e, ok, err := s.st.Get(s.logDataset, entry.WebhookID)
+	if err != nil || !ok {
+		return err
+	}
+	var prev Delivery
+	if err := json.Unmarshal(e, &prev); err != nil {
+		return err
+	}
+	entry.Attempt, entry.Created, entry.Resends = prev.Attempt, prev.Created, prev.Resends
+	return nil
 }
 
 // commitDelivery records, in one transaction submitted without waiting,

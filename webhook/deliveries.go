@@ -151,7 +151,10 @@ func (s *Sink) lane(name string) *lane {
 
 // ReplayOptions choose what to send again: the messages whose records
 // came from source offsets in (FromOffset, ToOffset], and/or those first
-// sent at or after Since.
+// sent at or after Since. Only messages that were delivered are replayed:
+// one that never was may have been overtaken by a later version, and
+// replaying it would leave the receiver with stale data (resend it by id
+// if that is what you want).
 type ReplayOptions struct {
 	FromOffset, ToOffset *int64
 	Since                time.Time
@@ -173,7 +176,7 @@ func (s *Sink) Replay(ctx context.Context, opts ReplayOptions) ([]Delivery, erro
 	var done []Delivery
 	for i := range all {
 		d := &all[i]
-		if !d.Window.overlaps(opts.FromOffset, opts.ToOffset) {
+		if d.Outcome != OutcomeDelivered || !d.Window.overlaps(opts.FromOffset, opts.ToOffset) {
 			continue
 		}
 		err := s.resend(ctx, d)

@@ -844,3 +844,40 @@ func TestFailedBatchResendsOnlyWhatWasNotAcknowledged(t *testing.T) {
 		t.Errorf("a third run sent %d more requests", n-2)
 	}
 }
+
+// A message a failed run gave up on, sent again by the next run, keeps one
+// log entry: its attempts go on counting from the first run's, and it
+// keeps its first time. Replay skips messages that were never delivered.
+func TestResentMessageContinuesItsLogEntry(t *testing.T) {
+	rc := newReceiver(t)
+	var down atomic.Bool
+	down.Store(true)
+	rc.answer = func(_ int, w http.ResponseWriter, _ *http.Request) bool {
+		if down.Load() {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return true
+		}
+		return false
+	}
+	h := newHarness(t, dlPipe(rc.URL, `"max_attempts": 2, "timeout": 2`, ""))
+	h.put("src", `{"_id":"a"}`)
+	runErr(t, h, "out", "not delivered after 2 attempts")
+	s := hookSink(t, h, "out")
+	first := deliveries(t, s, webhook.ListOptions{})
+	from := int64(-1)
+	if done, err := s.Replay(context.Background(), webhook.ReplayOptions{FromOffset: &from}); err != nil || len(done) != 0 {
+		t.Errorf("replay of a message never delivered: %v, %v", done, err)
+	}
+	down.Store(false)
+	h.run("out", engine.RunOptions{})
+	last := deliveries(t, s, webhook.ListOptions{})
+	if len(first) != 1 || len(last) != 1 || last[0].WebhookID != first[0].WebhookID {
+		t.Fatalf("entries %+v then %+v", first, last)
+	}
+	if last[0].Attempt != 3 || !last[0].Created.Equal(first[0].Created) || last[0].Outcome != webhook.OutcomeDelivered {
+		t.Errorf("after the rerun: attempt %d created %v (first %v), outcome %s", last[0].Attempt, last[0].Created, first[0].Created, last[0].Outcome)
+	}
+	if dead := deliveries(t, s, webhook.ListOptions{Dead: true}); len(dead) != 0 {
+		t.Errorf("dead letters left: %v", dead)
+	}
+}
