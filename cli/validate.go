@@ -17,8 +17,12 @@ func (a *app) validateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s: %d pipe%s, %d system%s: ok\n", cf.dir,
-				len(cfg.Pipes), plural(len(cfg.Pipes)), len(cfg.Systems), plural(len(cfg.Systems)))
+			notifications := ""
+			if n, m := len(cfg.Destinations), len(cfg.Subscriptions); n+m > 0 {
+				notifications = fmt.Sprintf(", %d destination%s, %d subscription%s", n, plural(n), m, plural(m))
+			}
+			fmt.Fprintf(a.stdout, "%s: %d pipe%s, %d system%s%s: ok\n", cf.dir,
+				len(cfg.Pipes), plural(len(cfg.Pipes)), len(cfg.Systems), plural(len(cfg.Systems)), notifications)
 			return nil
 		},
 	}

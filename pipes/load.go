@@ -128,6 +128,9 @@ type loader struct {
 	unresolved map[string]bool
 	// brokenSystems are systems that failed to decode (and were reported).
 	brokenSystems []string
+	// pipeIDs are the ids of every pipe object, loaded or not, which
+	// subscription patterns are matched against.
+	pipeIDs []string
 }
 
 // add keeps decoding problems, except those at unresolved references.
@@ -186,6 +189,7 @@ func (l *loader) object(n *Node) {
 	}
 	switch t := typ.Str; {
 	case t == "pipe":
+		l.pipeIDs = append(l.pipeIDs, id.Str)
 		if p := l.pipe(n); p != nil {
 			l.cfg.Pipes = append(l.cfg.Pipes, p)
 		}

@@ -380,7 +380,7 @@ func (l *loader) checkNotify() {
 				if l.cfg.Pipe(p) == nil {
 					l.badRef(it, "pipe", p, pipeIDs)
 				}
-			case p != "*" && !slices.ContainsFunc(pipeIDs, func(id string) bool { return MatchPipe(p, id) }):
+			case p != "*" && !slices.ContainsFunc(l.pipeIDs, func(id string) bool { return MatchPipe(p, id) }):
 				l.errs.Warn(it, "pattern %q matches no pipe", p)
 			}
 		}
