@@ -104,3 +104,20 @@ func (s *Service) testDestination(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, res)
 	}
 }
+
+// drainNotifications gives the notifications under way a little time to
+// be delivered when the service stops; what is still undelivered then is
+// logged as given up.
+func (s *Service) drainNotifications(limit time.Duration) {
+	s.notify.mu.Lock()
+	n := s.notify.n
+	s.notify.mu.Unlock()
+	if n == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	if err := n.Wait(ctx); err != nil {
+		s.log.Warn("run notifications still undelivered at shutdown were given up", "error", err)
+	}
+}

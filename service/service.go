@@ -171,6 +171,7 @@ func (s *Service) Reload() error {
 // in flight; what was committed stays), then syncs the store.
 func (s *Service) Stop() error {
 	s.scheduler().stop()
+	s.drainNotifications(10 * time.Second)
 	return s.opts.Store.Sync()
 }
 
