@@ -26,7 +26,7 @@ type metrics struct {
 	lastError *prometheus.GaugeVec
 }
 
-func newMetrics(st *store.Store) *metrics {
+func newMetrics(st *store.Store, eng func() *engine.Engine) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sluice_pipe_runs_total",
@@ -50,7 +50,7 @@ func newMetrics(st *store.Store) *metrics {
 			Help: "1 when the pipe's last run failed, else 0."}, []string{"pipe"}),
 	}
 	m.reg.MustRegister(m.runs, m.read, m.written, m.deleted, m.duration, m.receiver, m.recvLat, m.received, m.lastError,
-		datasetCollector{st}, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		datasetCollector{st}, webhookCollector{eng}, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -102,5 +102,38 @@ func (c datasetCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(dsEntities, prometheus.GaugeValue, float64(i.Entities), i.Name)
 		ch <- prometheus.MustNewConstMetric(dsDeleted, prometheus.GaugeValue, float64(i.Deleted), i.Name)
 		ch <- prometheus.MustNewConstMetric(dsVersions, prometheus.GaugeValue, float64(i.Versions), i.Name)
+	}
+}
+
+// webhookCollector reports the webhook sinks' deliveries. The totals count
+// from when the config was loaded; Prometheus takes a reload's restart
+// from zero as a counter reset.
+type webhookCollector struct{ eng func() *engine.Engine }
+
+var (
+	whAttempts = prometheus.NewDesc("sluice_webhook_attempts_total", "Webhook sink requests, by pipe and outcome (delivered, retrying, failed, gone).", []string{"pipe", "outcome"}, nil)
+	whRecords  = prometheus.NewDesc("sluice_webhook_records_delivered_total", "Records webhook sinks delivered (acknowledged with 2xx).", []string{"pipe"}, nil)
+	whLatency  = prometheus.NewDesc("sluice_webhook_attempt_seconds_total", "Time webhook sink requests took, in all.", []string{"pipe"}, nil)
+)
+
+func (c webhookCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- whAttempts
+	ch <- whRecords
+	ch <- whLatency
+}
+
+func (c webhookCollector) Collect(ch chan<- prometheus.Metric) {
+	eng := c.eng()
+	for _, p := range eng.Config().Pipes {
+		sink, err := eng.WebhookSink(p.ID)
+		if err != nil {
+			continue
+		}
+		n := sink.Counters()
+		for outcome, v := range n.Attempts {
+			ch <- prometheus.MustNewConstMetric(whAttempts, prometheus.CounterValue, float64(v), p.ID, outcome)
+		}
+		ch <- prometheus.MustNewConstMetric(whRecords, prometheus.CounterValue, float64(n.Records), p.ID)
+		ch <- prometheus.MustNewConstMetric(whLatency, prometheus.CounterValue, n.Latency.Seconds(), p.ID)
 	}
 }

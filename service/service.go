@@ -79,7 +79,8 @@ func New(opts Options) (*Service, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Service{opts: opts, log: opts.Logger, metrics: newMetrics(opts.Store)}
+	s := &Service{opts: opts, log: opts.Logger}
+	s.metrics = newMetrics(opts.Store, s.Engine)
 	cfg, err := opts.Load()
 	if err != nil {
 		return nil, err

@@ -297,7 +297,9 @@ func (s *Sink) message(l *lane, chunk []*record) *Message {
 // send reports it undelivered and the pipe goes on.
 func (s *Sink) send(ctx context.Context, l *lane, m *Message, entry *Delivery) (delivered bool, err error) {
 	err = s.client.Deliver(ctx, m, func(a Attempt) error {
+		s.tally.attempt(a)
 		if a.Outcome == OutcomeDelivered {
+			s.tally.records.Add(uint64(len(entry.EntityIDs)))
 			s.applyAttempt(entry, a)
 			return nil
 		}

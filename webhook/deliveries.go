@@ -122,7 +122,10 @@ func (s *Sink) resend(ctx context.Context, d *Delivery) error {
 		m.Body = body
 	}
 	d.Resends++
-	err := s.client.Deliver(ctx, m, func(a Attempt) error { return s.logAttempt(d, a, nil) })
+	err := s.client.Deliver(ctx, m, func(a Attempt) error {
+		s.tally.attempt(a)
+		return s.logAttempt(d, a, nil)
+	})
 	var failed *FailedError
 	switch {
 	case err == nil:

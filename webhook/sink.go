@@ -51,6 +51,7 @@ type Sink struct {
 	lastSubmit chan struct{}
 	commits    asyncCommits
 	inflight   *batchJob // the batch being sent, if any
+	tally      counters
 }
 
 // lane is one delivery stream: "all" to url, "valid" and "invalid" to the
