@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/entity"
@@ -327,104 +326,4 @@ func (s *Sink) send(ctx context.Context, l *lane, m *Message, entry *Delivery) (
 		return false, nil
 	}
 	return false, fmt.Errorf("webhook %s: message %s: %w", s.redact(l.url), m.ID, err)
-}
-
-// checkDeletes applies max_delete_ratio: a run may delete at most that
-// share of what the endpoint held when it started.
-func (s *Sink) checkDeletes(l *lane, recs []*record) error {
-	if s.cfg.MaxDeleteRatio == nil {
-		return nil
-	}
-	n := int64(0)
-	for _, r := range recs {
-		if r.op == "delete" {
-			n++
-		}
-	}
-	return s.checkDeleteCount(l, n)
-}
-
-func (s *Sink) checkDeleteCount(l *lane, n int64) error {
-	if s.cfg.MaxDeleteRatio == nil || n == 0 {
-		return nil
-	}
-	total := s.run.deletes[l.name] + n
-	if float64(total) > *s.cfg.MaxDeleteRatio*float64(l.held) {
-		return fmt.Errorf("max_delete_ratio %g: this run would delete %d of the %d entities the endpoint %s holds; nothing more was sent (raise max_delete_ratio if that is intended)",
-			*s.cfg.MaxDeleteRatio, total, l.held, s.redact(l.url))
-	}
-	return nil
-}
-
-// goneMark is what the store keeps of an endpoint that answered 410.
-type goneMark struct {
-	URL    string    `json:"url"`
-	At     time.Time `json:"at"`
-	Reason string    `json:"reason"`
-}
-
-func (s *Sink) goneKey(l *lane) string { return "webhook:" + s.pipe + ":gone:" + l.name }
-
-func (s *Sink) markGone(l *lane, cause error) error {
-	g := &goneMark{URL: l.url, At: time.Now().UTC(), Reason: s.redact(cause.Error())}
-	b, _ := json.Marshal(g)
-	return s.st.Update(func(tx *store.Tx) error { return tx.PutValue(s.goneKey(l), b) })
-}
-
-// checkGone refuses to send to an endpoint that answered 410 Gone, until
-// its URL changes or it is enabled again.
-func (s *Sink) checkGone(l *lane) error {
-	if s.gone == nil {
-		gone := map[string]*goneMark{}
-		for _, l := range s.lanes {
-			v, ok, err := s.st.Value(s.goneKey(l))
-			if err != nil {
-				return err
-			}
-			var g goneMark
-			if ok && json.Unmarshal(v, &g) == nil {
-				gone[l.name] = &g
-			}
-		}
-		s.gone = gone
-	}
-	g := s.gone[l.name]
-	if g == nil || g.URL != l.url {
-		return nil
-	}
-	return fmt.Errorf("webhook %s is disabled: it answered 410 Gone at %s (change its url, or run \"sluice deliveries enable %s\" when it wants webhooks again)",
-		s.redact(l.url), g.At.Format(time.RFC3339), s.pipe)
-}
-
-// Enable forgets that the sink's endpoints answered 410 Gone.
-func (s *Sink) Enable() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gone = nil
-	return s.st.Update(func(tx *store.Tx) error {
-		for _, l := range s.lanes {
-			if err := tx.DeleteValue(s.goneKey(l)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// showPlan reports, in a dry run, the requests a lane would send.
-func (s *Sink) showPlan(l *lane, p *plan, show func(string)) {
-	next, _ := s.nextMessageID()
-	rows := s.run.rows
-	for _, chunk := range s.chunks(p.send, &next) {
-		m := s.message(l, chunk)
-		line := fmt.Sprintf("%s %s\nwebhook-id: %s", m.Method, m.URL, m.ID)
-		for k := range m.Header {
-			line += fmt.Sprintf("\n%s: %s", k, m.Header.Get(k))
-		}
-		if m.Body != nil {
-			line += "\n\n" + string(m.Body)
-		}
-		show(s.redact(line))
-	}
-	s.run.rows = rows
 }

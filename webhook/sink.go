@@ -183,23 +183,6 @@ func (s *Sink) prepareBatch(es []entity.Entity, p component.Progress) (component
 	return stats, out, nil
 }
 
-// dryRun shows the requests a batch would send, and changes nothing.
-func (s *Sink) dryRun(es []entity.Entity, p component.Progress, show func(string)) (component.WriteStats, error) {
-	var stats component.WriteStats
-	if err := s.loadState(); err != nil {
-		return stats, err
-	}
-	items, err := s.analyze(es)
-	if err != nil {
-		return stats, err
-	}
-	for _, l := range s.lanes {
-		plan := s.plan(l, items, p.FullRun)
-		stats.Unchanged += plan.skipped
-		s.showPlan(l, plan, show)
-	}
-	return stats, nil
-}
 
 // item is an incoming entity with what the sink needs to know of it: its
 // payload members (what the endpoint receives of it) and their hash, which
