@@ -183,7 +183,6 @@ func (s *Sink) prepareBatch(es []entity.Entity, p component.Progress) (component
 	return stats, out, nil
 }
 
-
 // item is an incoming entity with what the sink needs to know of it: its
 // payload members (what the endpoint receives of it) and their hash, which
 // is what the state compares, so a change the payload does not show (an
