@@ -33,6 +33,7 @@ type delivery struct {
 	msg     *Message // nil: only a commit
 	entry   *Delivery
 	records entity.Entity   // the state chunk of what msg delivers
+	seen    entity.Entity   // in a full run, what it marks seen should msg not be delivered
 	extra   []entity.Entity // baseline and full-run chunks
 	commit  func(*store.Tx) error
 	counter int64 // the next _message_id once this is sent
@@ -71,6 +72,15 @@ func (s *Sink) prepare(w laneWrite, p *plan) ([]*delivery, error) {
 		m := s.message(w.lane, recs)
 		c := s.state.newChunk(w.lane.name, recs, w.fullRun)
 		d := &delivery{lane: w.lane, msg: m, entry: s.newLogEntry(w.lane, m, recs, w.window), records: c.entity(), written: len(recs)}
+		if w.fullRun != 0 {
+			// A full run saw these even if they end up as dead letters:
+			// its sweep must not take them for gone.
+			ids := make([]string, len(recs))
+			for i, r := range recs {
+				ids[i] = r.id
+			}
+			d.seen = s.state.seenChunk(w.lane.name, ids, w.fullRun).entity()
+		}
 		if err := s.state.apply(c); err != nil {
 			return nil, err
 		}
@@ -116,7 +126,15 @@ func (s *Sink) prepare(w laneWrite, p *plan) ([]*delivery, error) {
 // (commitInOrder), without waiting for that.
 func (s *Sink) execute(ctx context.Context, job *batchJob) {
 	defer close(job.done)
+	defer func() {
+		if job.err != nil {
+			s.commits.stale() // the in-memory state counted the rest as sent
+		}
+	}()
 	for _, d := range job.deliveries {
+		if job.err = s.commits.failed(); job.err != nil {
+			return // an earlier commit failed: send nothing more
+		}
 		delivered := true
 		if d.msg != nil {
 			if err := s.continueEntry(d.entry); err != nil {
@@ -164,9 +182,13 @@ func (s *Sink) continueEntry(entry *Delivery) error {
 func (s *Sink) commitDelivery(d *delivery, delivered bool, done func(error)) error {
 	var ents []entity.Entity
 	entry := d.entry
-	if d.msg != nil && delivered {
+	switch {
+	case d.msg != nil && delivered:
 		ents = append(ents, d.records)
-	} else {
+	case d.seen != nil:
+		ents = append(ents, d.seen)
+		entry = nil
+	default:
 		entry = nil
 	}
 	ents = append(ents, d.extra...)
@@ -217,19 +239,27 @@ func (s *Sink) commitDelivery(d *delivery, delivered bool, done func(error)) err
 }
 
 // commitInOrder has a delivery recorded (commitDelivery) in the
-// background, after the one before it was submitted, so commits reach the
-// store in delivery order while the next request is already on its way.
+// background, once the one before it is applied, so commits reach the
+// store in delivery order while the next request is already on its way,
+// and none lands after one that failed (it could carry the pipe's offset
+// past records whose state was lost).
 func (s *Sink) commitInOrder(d *delivery, delivered bool) {
 	prev, mine := s.lastSubmit, make(chan struct{})
 	s.lastSubmit = mine
-	done := s.commits.start()
+	finish := s.commits.start()
+	done := func(err error) {
+		finish(err) // the failure is on record before the next looks
+		close(mine)
+	}
 	go func() {
 		if prev != nil {
-			<-prev
+			<-prev // applied, or failed
 		}
-		err := s.commitDelivery(d, delivered, done)
-		close(mine)
-		if err != nil {
+		if s.commits.failed() != nil {
+			done(nil) // an earlier commit failed: this one must not land
+			return
+		}
+		if err := s.commitDelivery(d, delivered, done); err != nil {
 			done(err)
 		}
 	}()

@@ -134,6 +134,7 @@ func (s *Sink) resend(ctx context.Context, d *Delivery) error {
 		if gerr := s.markGone(l, err); gerr != nil {
 			return gerr
 		}
+		s.gone = nil // read the marks again
 	case errors.As(err, &failed):
 		if derr := s.deadLetter(d); derr != nil {
 			return derr

@@ -31,6 +31,13 @@ func (s *Sink) dryRun(es []entity.Entity, p component.Progress, show func(string
 	if err := s.loadState(); err != nil {
 		return stats, err
 	}
+	if s.instance == "" { // shown ids are the ones a real run would send
+		v, _, err := s.st.Value(s.instanceKey())
+		if err != nil {
+			return stats, err
+		}
+		s.instance = string(v)
+	}
 	items, err := s.analyze(es)
 	if err != nil {
 		return stats, err

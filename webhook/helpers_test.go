@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -70,6 +71,7 @@ func newReceiver(t *testing.T, secrets ...string) *receiver {
 				return
 			}
 		}
+		r.Body = io.NopCloser(bytes.NewReader(b)) // answer may read it too
 		rc.mu.Lock()
 		n := len(rc.reqs)
 		rc.mu.Unlock()

@@ -38,9 +38,10 @@ func (s *Sink) plan(l *lane, items []item, fullRun uint64) *plan {
 			deleted = deleted || it.valid
 		}
 		var k held
-		var seen bool
+		var seen, inBatch bool
 		if pending != nil {
-			k, seen = pending[it.id]
+			k, inBatch = pending[it.id]
+			seen = inBatch
 		}
 		if !seen {
 			k, seen = state[it.id]
@@ -53,9 +54,11 @@ func (s *Sink) plan(l *lane, items []item, fullRun uint64) *plan {
 			switch {
 			case fullRun != 0 && has:
 				p.seen = append(p.seen, it.id)
-			case s.cfg.SyncMode == ModeUpdate && !seen && !deleted:
+			case s.cfg.SyncMode == ModeUpdate && !seen && !deleted,
+				s.cfg.SyncMode == ModeDelete && !deleted && !same:
 				// A baseline: update mode never creates, so the first
-				// version seen is taken as what the endpoint has.
+				// version seen is taken as what the endpoint has; delete
+				// mode takes every version so (it sends only deletions).
 				p.baseline = append(p.baseline, &record{id: it.id, hash: hashText(it.hash), sum: it.hash})
 				if pending != nil {
 					pending[it.id] = held{hash: it.hash}
@@ -65,7 +68,12 @@ func (s *Sink) plan(l *lane, items []item, fullRun uint64) *plan {
 		}
 		r := &recs[i]
 		*r = record{id: it.id, hash: hashText(it.hash), sum: it.hash, op: op, fields: it.fields}
-		if seen {
+		switch {
+		case inBatch:
+			// An earlier version in this batch (append mode) has no
+			// message id yet: its position tells the two apart.
+			r.prev = k.hashText() + "#" + strconv.Itoa(k.pos)
+		case seen:
 			r.prev = k.hashText() + "@" + strconv.FormatInt(k.msg, 10)
 		}
 		if deleted {
@@ -76,7 +84,7 @@ func (s *Sink) plan(l *lane, items []item, fullRun uint64) *plan {
 			r.reasons = it.reasons
 		}
 		if pending != nil {
-			pending[it.id] = held{hash: it.hash, deleted: deleted}
+			pending[it.id] = held{hash: it.hash, deleted: deleted, pos: i}
 		}
 		if op == "delete" && s.cfg.SyncMode == ModeMirror {
 			deletes = append(deletes, r) // mirror sends deletes first

@@ -115,8 +115,9 @@ func (s *Sink) payload(e entity.Entity, dst []byte) (item, error) {
 			if !mapped {
 				member(k.Raw, v.Raw)
 			}
-		case name == "_deleted":
-			it.deleted = v.Type == gjson.True
+		case name == "_deleted", name == "_filtered":
+			// What a DTL filter drops is, for the endpoint, gone.
+			it.deleted = it.deleted || v.Type == gjson.True
 		case !mapped && !strings.HasPrefix(name, "_"):
 			member(k.Raw, v.Raw)
 		}

@@ -274,8 +274,10 @@ func (s *Sink) ready() error {
 
 // instanceID is a random id made once per data folder and pipe, so that
 // webhook-ids from a new data folder never repeat an old one's.
+func (s *Sink) instanceKey() string { return "webhook:" + s.pipe + ":instance" }
+
 func (s *Sink) instanceID() (string, error) {
-	key := "webhook:" + s.pipe + ":instance"
+	key := s.instanceKey()
 	v, ok, err := s.st.Value(key)
 	if err != nil || ok {
 		return string(v), err

@@ -26,6 +26,7 @@ type held struct {
 	deleted bool   // it was sent the entity's deletion
 	msg     int64  // the _message_id that delivered it
 	seen    uint64 // the last full run that saw it (mirror mode)
+	pos     int    // in a plan, where in the batch it was (append mode)
 }
 
 // hashText is the entry's version as records name it.
