@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -70,6 +71,7 @@ type scheduler struct {
 	mu      sync.Mutex
 	pokes   map[string]chan struct{} // wake a pipe's loop: run now
 	running map[string]context.CancelFunc
+	stopped bool // no run starts once stop has begun
 }
 
 // newScheduler starts a loop per pipe. Pipes that must run at startup do.
@@ -143,12 +145,21 @@ func (s *scheduler) run(ctx context.Context, id string) (engine.Summary, error) 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		err := fmt.Errorf("pipe %q: %w", id, context.Canceled)
+		return engine.Summary{Pipe: id, Status: engine.StatusFailed, Error: err.Error()}, err
+	}
+	// Every run, a loop's or the API's, is waited for by stop, so a
+	// reload never has the old and the new engine run one pipe at once.
+	s.wg.Add(1)
 	s.running[id] = cancel
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.running, id)
 		s.mu.Unlock()
+		s.wg.Done()
 	}()
 	return s.eng.Run(ctx, id, engine.RunOptions{})
 }
@@ -189,6 +200,9 @@ func (s *scheduler) isRunning(id string) bool {
 
 // stop ends the loops and cancels running runs, then waits for them.
 func (s *scheduler) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
 }

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"errors"
 	"fmt"
 	"sort"
@@ -74,6 +75,7 @@ type chunkJSON struct {
 // endpointState is the in-memory state of every lane, loaded from the
 // state dataset on first use.
 type endpointState struct {
+	tag       string // in chunk ids: see chunkID
 	lanes     map[string]map[string]held
 	chunks    int    // live chunks in the dataset
 	nextChunk uint64 // the number of the next chunk
@@ -86,7 +88,7 @@ func (s *Sink) loadState() error {
 	if s.state != nil {
 		return nil
 	}
-	es := &endpointState{lanes: map[string]map[string]held{}}
+	es := &endpointState{lanes: map[string]map[string]held{}, tag: strconv.FormatUint(rand.Uint64()|1<<63, 36)[:6]}
 	err := s.st.Scan(s.stateDataset(), store.ReadOptions{SkipDeleted: true}, func(_ uint64, e []byte) (err error) {
 		var cj chunkJSON
 		if err := json.Unmarshal(e, &cj); err != nil {
@@ -100,7 +102,8 @@ func (s *Sink) loadState() error {
 			return err
 		}
 		es.chunks++
-		if n, err := strconv.ParseUint(strings.TrimPrefix(c.ID, "c"), 10, 64); err == nil && n >= es.nextChunk {
+		seq, _, _ := strings.Cut(strings.TrimPrefix(c.ID, "c"), "-")
+		if n, err := strconv.ParseUint(seq, 10, 64); err == nil && n >= es.nextChunk {
 			es.nextChunk = n + 1
 		}
 		return nil
@@ -162,8 +165,11 @@ func (es *endpointState) seenChunk(lane string, ids []string, gen uint64) *chunk
 	return &chunk{ID: es.chunkID(), Lane: lane, Seen: gen, IDs: ids}
 }
 
+// chunkID numbers chunks in the order written; the suffix, made when the
+// state is loaded, keeps two sinks of one pipe (an old config's and a new
+// one's, briefly) from ever writing the same chunk id.
 func (es *endpointState) chunkID() string {
-	id := fmt.Sprintf("c%016d", es.nextChunk)
+	id := fmt.Sprintf("c%016d-%s", es.nextChunk, es.tag)
 	es.nextChunk++
 	return id
 }
