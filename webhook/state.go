@@ -2,9 +2,9 @@ package webhook
 
 import (
 	"encoding/json"
-	"math/rand/v2"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
