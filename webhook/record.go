@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -92,13 +93,9 @@ func (s *Sink) appendMeta(b []byte, r *record) []byte {
 // reserved "_" ones (_id is kept).
 func (s *Sink) payload(e entity.Entity, dst []byte) (item, error) {
 	it := item{entity: e, valid: true}
-	root := gjson.ParseBytes(e)
-	if !root.IsObject() {
-		return it, errors.New("an entity must be a JSON object")
-	}
 	var idErr error
 	n := 0
-	member := func(quotedName, raw string) {
+	member := func(quotedName, raw []byte) {
 		if n > 0 {
 			dst = append(dst, ',')
 		}
@@ -108,34 +105,44 @@ func (s *Sink) payload(e entity.Entity, dst []byte) (item, error) {
 		dst = append(dst, raw...)
 	}
 	mapped := len(s.cfg.Fields) > 0
-	root.ForEach(func(k, v gjson.Result) bool {
-		switch name := k.Str; {
-		case name == "_id":
-			it.id, idErr = entity.IDOf(v)
-			if !mapped {
-				member(k.Raw, v.Raw)
-			}
-		case name == "_deleted", name == "_filtered":
-			// What a DTL filter drops is, for the endpoint, gone.
-			it.deleted = it.deleted || v.Type == gjson.True
-		case !mapped && !strings.HasPrefix(name, "_"):
-			member(k.Raw, v.Raw)
+	err := entity.EachMember(e, func(k, v []byte) error {
+		name := k[1 : len(k)-1]
+		if bytes.IndexByte(name, '\\') >= 0 { // an escaped name: decode it
+			name = []byte(gjson.ParseBytes(k).Str)
 		}
-		return true
+		switch {
+		case string(name) == "_id":
+			it.id, idErr = entity.IDOf(gjson.ParseBytes(v))
+			if !mapped {
+				member(k, v)
+			}
+		case string(name) == "_deleted", string(name) == "_filtered":
+			// What a DTL filter drops is, for the endpoint, gone.
+			it.deleted = it.deleted || string(v) == "true"
+		case !mapped && (len(name) == 0 || name[0] != '_'):
+			member(k, v)
+		}
+		return nil
 	})
+	if err != nil {
+		return it, err
+	}
 	if it.id == "" && idErr == nil {
 		idErr = errors.New("entity has no _id")
 	}
 	if idErr != nil {
 		return it, idErr
 	}
-	for _, f := range s.cfg.Fields {
-		v := root.Get(gjsonPath(f.Path))
-		raw := "null"
-		if v.Exists() {
-			raw = v.Raw
+	if mapped {
+		root := gjson.ParseBytes(e)
+		for _, f := range s.cfg.Fields {
+			v := root.Get(gjsonPath(f.Path))
+			raw := "null"
+			if v.Exists() {
+				raw = v.Raw
+			}
+			member(appendJSONString(nil, f.Name), []byte(raw))
 		}
-		member(string(appendJSONString(nil, f.Name)), raw)
 	}
 	it.fields = dst
 	it.hash = xxhash.Sum64(dst)
