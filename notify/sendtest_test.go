@@ -128,7 +128,9 @@ func TestGeneratedSecretIsKept(t *testing.T) {
 // TestGeneratedSecretWithoutStore: without a data folder the secret lasts
 // as long as the process, across notifiers (config reloads).
 func TestGeneratedSecretWithoutStore(t *testing.T) {
-	cfg := loadConfig(t, `{"_id": "memory-only", "type": "destination", "url": "https://example.com/"}`, nil)
+	// The secrets outlive the test too: an id of its own keeps -count=N honest.
+	id := fmt.Sprintf("memory-only-%d", time.Now().UnixNano())
+	cfg := loadConfig(t, `{"_id": "`+id+`", "type": "destination", "url": "https://example.com/"}`, nil)
 	logs := &logBuffer{}
 	for range 2 {
 		if _, err := notify.New(cfg, nil, logs.logger(), notify.Options{}); err != nil {
