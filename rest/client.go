@@ -10,12 +10,12 @@ import (
 	"net"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/httpretry"
 )
 
 // Request is one HTTP request an operation makes.
@@ -70,7 +70,7 @@ func (s *System) Do(ctx context.Context, req *Request) (*Response, error) {
 		if err != nil {
 			if connLeft > 0 && retryableConnError(err, req) && ctx.Err() == nil {
 				connLeft--
-				if werr := sleep(ctx, backoff); werr != nil {
+				if werr := httpretry.Sleep(ctx, backoff); werr != nil {
 					return nil, werr
 				}
 				backoff *= 2
@@ -81,10 +81,10 @@ func (s *System) Do(ctx context.Context, req *Request) (*Response, error) {
 		if (resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusServiceUnavailable) && rateLeft > 0 {
 			rateLeft--
 			wait := req.rateDelay
-			if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+			if d, ok := httpretry.RetryAfter(resp.Header.Get("Retry-After")); ok {
 				wait = d
 			}
-			if werr := sleep(ctx, wait); werr != nil {
+			if werr := httpretry.Sleep(ctx, wait); werr != nil {
 				return nil, werr
 			}
 			continue
@@ -140,32 +140,6 @@ func idempotent(method string) bool {
 		return true
 	}
 	return false
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(h string) (time.Duration, bool) {
-	if h == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && n >= 0 {
-		// A year is as good as forever here, and keeps the product in range.
-		return time.Duration(min(n, 365*24*3600)) * time.Second, true
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // describe renders a request for a dry run: method, URL, headers (the

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sluice-sync/sluice/httpretry"
 )
 
 // callOnce runs the operation "op" of sysJSON once through a transform.
@@ -139,20 +141,20 @@ func TestRateLimitingRetriesPerOperation(t *testing.T) {
 
 func TestRetryAfterHeader(t *testing.T) {
 	for h, want := range map[string]time.Duration{"0": 0, "3": 3 * time.Second, " 2 ": 2 * time.Second} {
-		if d, ok := retryAfter(h); !ok || d != want {
-			t.Errorf("retryAfter(%q) = %v, %v", h, d, ok)
+		if d, ok := httpretry.RetryAfter(h); !ok || d != want {
+			t.Errorf("httpretry.RetryAfter(%q) = %v, %v", h, d, ok)
 		}
 	}
 	for _, h := range []string{"", "-1", "soon"} {
-		if _, ok := retryAfter(h); ok {
-			t.Errorf("retryAfter(%q) accepted", h)
+		if _, ok := httpretry.RetryAfter(h); ok {
+			t.Errorf("httpretry.RetryAfter(%q) accepted", h)
 		}
 	}
-	d, ok := retryAfter(time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat))
+	d, ok := httpretry.RetryAfter(time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat))
 	if !ok || d <= 0 || d > 3*time.Second {
 		t.Errorf("HTTP date: %v %v", d, ok)
 	}
-	if d, ok := retryAfter(time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)); !ok || d != 0 {
+	if d, ok := httpretry.RetryAfter(time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)); !ok || d != 0 {
 		t.Errorf("past HTTP date: %v %v", d, ok)
 	}
 }

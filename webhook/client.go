@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sluice-sync/sluice/httpretry"
 )
 
 // Message is one webhook request: a record or a batch of them, or an event.
@@ -96,7 +98,7 @@ func NewClient(signer *Signer, retry Retry) *Client {
 		},
 		signer: signer,
 		retry:  retry,
-		sleep:  sleep,
+		sleep:  httpretry.Sleep,
 	}
 }
 
@@ -174,7 +176,7 @@ func (a answered) retryAfter() (time.Duration, bool) {
 	if a.Status != http.StatusTooManyRequests && a.Status != http.StatusServiceUnavailable {
 		return 0, false
 	}
-	return RetryAfter(a.header.Get("Retry-After"))
+	return httpretry.RetryAfter(a.header.Get("Retry-After"))
 }
 
 // maxExcerpt bounds the response text kept in the log.
@@ -257,30 +259,4 @@ func excerpt(b []byte) string {
 		return strings.ToValidUTF8(string(b), "?") + "…"
 	}
 	return strings.ToValidUTF8(string(b), "?")
-}
-
-// RetryAfter reads a Retry-After header: seconds or an HTTP date.
-func RetryAfter(h string) (time.Duration, bool) {
-	if h == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && n >= 0 {
-		// A year is as good as forever here, and keeps the product in range.
-		return time.Duration(min(n, 365*24*3600)) * time.Second, true
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -227,9 +228,9 @@ func (s *Sink) compact() error {
 		return err
 	}
 	var snap []entity.Entity
-	for _, name := range sortedKeys(es.lanes) {
+	for _, name := range slices.Sorted(maps.Keys(es.lanes)) {
 		m := es.lanes[name]
-		ids := sortedKeys(m)
+		ids := slices.Sorted(maps.Keys(m))
 		for len(ids) > 0 {
 			n := min(1000, len(ids))
 			c := &chunk{ID: es.chunkID(), Lane: name, Records: make([]chunkRecord, n)}
@@ -251,15 +252,6 @@ func (s *Sink) compact() error {
 	return nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // StateEntry is what an endpoint has of one entity, for inspection.
 type StateEntry struct {
 	ID        string `json:"_id"`
@@ -278,11 +270,11 @@ func (s *Sink) State(id string) ([]StateEntry, error) {
 		return nil, err
 	}
 	var out []StateEntry
-	for _, name := range sortedKeys(s.state.lanes) {
+	for _, name := range slices.Sorted(maps.Keys(s.state.lanes)) {
 		m := s.state.lanes[name]
 		ids := []string{id}
 		if id == "" {
-			ids = sortedKeys(m)
+			ids = slices.Sorted(maps.Keys(m))
 		}
 		for _, k := range ids {
 			if h, ok := m[k]; ok {
