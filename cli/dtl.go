@@ -73,7 +73,7 @@ func (a *app) dtlRunCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if rulesFile == "" {
-				return errors.New("--rules FILE is required")
+				return usageError{errors.New("--rules FILE is required")}
 			}
 			t, err := loadDTLTransform(rulesFile)
 			if err != nil {

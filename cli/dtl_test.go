@@ -69,7 +69,7 @@ func TestDTLRun(t *testing.T) {
 		{"trigger_on", "{\"_id\":\"a\",\"kind\":\"person\"}\n{\"_id\":\"b\",\"kind\":\"org\"}\n", []string{"--rules", transform}, 0,
 			"{\"_id\":\"a\",\"seen\":true}\n{\"_id\":\"b\",\"kind\":\"org\"}\n", ""},
 		{"no id", "{\"x\":1}\n", []string{"--rules", rules}, 1, "", "without a string _id"},
-		{"missing flag", "", nil, 1, "", "--rules FILE is required"},
+		{"missing flag", "", nil, 2, "", "--rules FILE is required"},
 	} {
 		code, out, errOut := sluiceIn(t, tc.stdin, append([]string{"dtl", "run"}, tc.args...)...)
 		if code != tc.code || out != tc.out || !strings.Contains(errOut, tc.err) {
