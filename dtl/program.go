@@ -176,11 +176,25 @@ func (p *Program) Run(ctx context.Context, src *Dict) (res Result, err error) {
 		}
 	case errDiscarded:
 		res.Target = nil
+	default:
+		inheritDeleted(src, c.T)
 	}
 	if err == nil && p.opts.IDRequired && res.Target != nil && !hasStringID(res.Target) {
 		err = &RuntimeError{Rule: "default", Err: ErrNoID}
 	}
 	return res, err
+}
+
+// inheritDeleted marks the target deleted when its source entity is and the
+// rules did not set "_deleted" themselves, as Sesam does: a deletion flows
+// on downstream through rules that only shape the entity. Only the target
+// inherits it: entities from create are what the rules make them, and a
+// filtered target is a deletion for the sink already.
+func inheritDeleted(src, target *Dict) {
+	if d, _ := src.Get("_deleted"); d != true || target.Has("_deleted") {
+		return
+	}
+	target.Set("_deleted", true)
 }
 
 // ErrNoID is the error for a target without a string _id when IDRequired
