@@ -81,6 +81,11 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 	defer p.running.Unlock()
 
 	_, dryRun := component.DryRun(ctx)
+	var trace *component.Trace // what traced components send, for the run's last event
+	if !dryRun {
+		trace = component.NewTrace(traceLimit, e.cfg.RedactBytes)
+		ctx = component.WithTrace(ctx, trace)
+	}
 	r := &run{e: e, p: p, opts: opts, dryRun: dryRun, sum: Summary{Pipe: id, Started: time.Now().UTC(), DryRun: dryRun}}
 	if st, serr := e.store.PipeState(id); serr == nil && st.Disabled {
 		err := fmt.Errorf("pipe %q: %w (enable it first)", id, ErrDisabled)
@@ -88,7 +93,7 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 		return r.sum, err
 	}
 	if !dryRun {
-		if err := e.recordEvent("pump-started", r.sum); err != nil {
+		if err := e.recordEvent("pump-started", r.sum, nil); err != nil {
 			return r.sum, err
 		}
 	}
@@ -109,7 +114,7 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 		if err != nil {
 			event = "pump-failed"
 		}
-		if serr := e.recordEvent(event, r.sum); serr != nil && err == nil {
+		if serr := e.recordEvent(event, r.sum, trace); serr != nil && err == nil {
 			err = serr
 		}
 	}

@@ -28,6 +28,7 @@ type Request struct {
 	// dry run it is shown, not sent.
 	SideEffects bool
 
+	tracer      *tracer // nil: the component does not trace
 	rateRetries int
 	rateDelay   time.Duration
 }
@@ -66,7 +67,9 @@ func (s *System) Do(ctx context.Context, req *Request) (*Response, error) {
 	rateLeft, connLeft := req.rateRetries, s.cfg.ConnectionRetries
 	backoff := 500 * time.Millisecond
 	for {
+		started := time.Now()
 		resp, err := s.send(ctx, req)
+		trace(ctx, req, resp, err, started)
 		if err != nil {
 			if connLeft > 0 && retryableConnError(err, req) && ctx.Err() == nil {
 				connLeft--

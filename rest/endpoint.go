@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
@@ -16,7 +17,7 @@ type EndpointConfig struct {
 	Operation  string                      `json:"operation"`
 	Operations map[string]*OperationConfig `json:"operations"`
 	Overrides
-	Trace any `json:"trace" cfg:"ignored"`
+	Trace TraceConfig `json:"trace"`
 }
 
 // SystemRef names the system, so the config loader can check it exists.
@@ -24,13 +25,16 @@ func (c *EndpointConfig) SystemRef() string { return c.System }
 
 // endpoint is a built EndpointConfig.
 type endpoint struct {
-	sys  *System
-	cfg  *EndpointConfig
-	pipe string
-	ops  sync.Map // name → *OperationConfig with the overrides applied
+	sys    *System
+	cfg    *EndpointConfig
+	pipe   string
+	tracer *tracer  // nil unless "trace" is on
+	ops    sync.Map // name → *OperationConfig with the overrides applied
 }
 
-func newEndpoint(c *EndpointConfig, env component.Env) (*endpoint, error) {
+// newEndpoint builds the endpoint of a component of kind "source",
+// "transform" or "sink".
+func newEndpoint(c *EndpointConfig, env component.Env, kind string) (*endpoint, error) {
 	if env.System == nil {
 		return nil, fmt.Errorf("system %q: no systems are available here", c.System)
 	}
@@ -42,13 +46,19 @@ func newEndpoint(c *EndpointConfig, env component.Env) (*endpoint, error) {
 	if !ok {
 		return nil, fmt.Errorf("system %q is not a REST system (\"type\": \"system:rest\")", c.System)
 	}
-	e := &endpoint{sys: sys, cfg: c, pipe: env.PipeID}
+	e := &endpoint{sys: sys, cfg: c, pipe: env.PipeID, tracer: newTracer(c, kind)}
 	if c.Operation != "" {
 		if _, _, err := e.operation(c.Operation); err != nil {
 			return nil, err
 		}
 	}
 	return e, nil
+}
+
+// do sends a request of this component (traced when it traces).
+func (e *endpoint) do(ctx context.Context, req *Request) (*Response, error) {
+	req.tracer = e.tracer
+	return e.sys.Do(ctx, req)
 }
 
 // operation resolves a named operation with the component's overrides.

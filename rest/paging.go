@@ -41,7 +41,7 @@ func (e *endpoint) run(ctx context.Context, op *OperationConfig, vars map[string
 			return false, nil
 		}
 		prevKey = key
-		resp, err := e.sys.Do(ctx, req)
+		resp, err := e.do(ctx, req)
 		if err != nil {
 			return false, err
 		}

@@ -35,7 +35,7 @@ var sinkSpec = component.Typed(component.KindSink, "rest",
 	"Sends each entity to a REST service with an operation (the entity's \"operation\", or the configured one).",
 	func() *SinkConfig { return &SinkConfig{Workers: 1} },
 	func(c *SinkConfig, env component.Env) (component.Sink, error) {
-		e, err := newEndpoint(&c.EndpointConfig, env)
+		e, err := newEndpoint(&c.EndpointConfig, env, "sink")
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +166,7 @@ func (s *restSink) send(ctx context.Context, raw entity.Entity, stats *component
 	if err != nil {
 		return fmt.Errorf("entity %q: operation %s: %w", entityID(d), name, err)
 	}
-	resp, err := s.e.sys.Do(ctx, req)
+	resp, err := s.e.do(ctx, req)
 	if errors.Is(err, ErrDryRun) {
 		return nil
 	}

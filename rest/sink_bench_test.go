@@ -43,7 +43,7 @@ func benchSink(b *testing.B, url string, workers int) *restSink {
 		b.Fatal(err)
 	}
 	cfg := &SinkConfig{EndpointConfig: EndpointConfig{System: "s", Operation: "put"}, Workers: workers}
-	e, err := newEndpoint(&cfg.EndpointConfig, component.Env{System: func(string) (any, bool) { return sys, true }})
+	e, err := newEndpoint(&cfg.EndpointConfig, component.Env{System: func(string) (any, bool) { return sys, true }}, "sink")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,7 +27,7 @@ var sourceSpec = component.Typed(component.KindSource, "rest",
 	"Entities from a REST operation's answer (payload_property, id_expression), following next_page_link.",
 	func() *SourceConfig { return &SourceConfig{} },
 	func(c *SourceConfig, env component.Env) (component.Source, error) {
-		e, err := newEndpoint(&c.EndpointConfig, env)
+		e, err := newEndpoint(&c.EndpointConfig, env, "source")
 		if err != nil {
 			return nil, err
 		}

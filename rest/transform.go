@@ -28,7 +28,7 @@ var transformSpec = component.Typed(component.KindTransform, "rest",
 	"Runs a REST operation per entity (from the config or the entity's \"operation\") and adds the response to it.",
 	func() *TransformConfig { return &TransformConfig{} },
 	func(c *TransformConfig, env component.Env) (component.Transform, error) {
-		e, err := newEndpoint(&c.EndpointConfig, env)
+		e, err := newEndpoint(&c.EndpointConfig, env, "transform")
 		if err != nil {
 			return nil, err
 		}
