@@ -220,7 +220,16 @@ func (s *Service) pump(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusConflict, fmt.Errorf("pipe %q: %w", id, engine.ErrDisabled))
 			return
 		}
-		sched.poke(id)
+		// The run is registered before the answer, so a second start
+		// while it goes is refused rather than colliding with it.
+		if err := sched.start(id); err != nil {
+			status := http.StatusConflict
+			if !errors.Is(err, engine.ErrRunning) {
+				status = http.StatusServiceUnavailable // stopping for a reload or shutdown
+			}
+			writeError(w, status, err)
+			return
+		}
 		writeJSON(w, http.StatusAccepted, map[string]any{"pipe": id, "operation": op, "started": true})
 		return
 	case "stop":

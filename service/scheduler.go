@@ -68,17 +68,29 @@ type scheduler struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// step is what a loop does when a pipe is due or poked: runOnce,
+	// unless a test puts something else in.
+	step func(id string)
+
 	mu      sync.Mutex
 	pokes   map[string]chan struct{} // wake a pipe's loop: run now
-	running map[string]context.CancelFunc
-	stopped bool // no run starts once stop has begun
+	running map[string]*runRecord    // the run under way per pipe
+	stopped bool                     // no run starts once stop has begun
+}
+
+// runRecord is one registered run. Only the run that registered it may
+// remove it, so a run that collides with it cannot make it unstoppable.
+type runRecord struct {
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // newScheduler starts a loop per pipe. Pipes that must run at startup do.
 func newScheduler(eng *engine.Engine, log *slog.Logger, onRun func(string, engine.Summary, error)) *scheduler {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &scheduler{eng: eng, log: log, onRun: onRun, ctx: ctx, cancel: cancel,
-		pokes: map[string]chan struct{}{}, running: map[string]context.CancelFunc{}}
+		pokes: map[string]chan struct{}{}, running: map[string]*runRecord{}}
+	s.step = s.runOnce
 	for _, p := range eng.Config().Pipes {
 		sched, err := pipeSchedule(p)
 		if err != nil { // validated at load; keep going without a schedule
@@ -109,23 +121,33 @@ func (s *scheduler) sinkPopulated(id string) bool {
 func (s *scheduler) loop(p *pipes.Pipe, sched schedule, poke chan struct{}, startNow bool) {
 	defer s.wg.Done()
 	if startNow {
-		s.runOnce(p.ID)
+		s.step(p.ID)
 	}
 	for {
-		var due <-chan time.Time
-		if next := sched.next(time.Now()); !next.IsZero() {
-			t := time.NewTimer(time.Until(next))
-			defer t.Stop()
-			due = t.C
-		}
-		select {
-		case <-s.ctx.Done():
+		if !s.wait(sched, poke) {
 			return
-		case <-due:
-		case <-poke:
 		}
-		s.runOnce(p.ID)
+		s.step(p.ID)
 	}
+}
+
+// wait blocks until the pipe is due or poked (true) or the scheduler
+// stops (false). The timer is stopped before it returns: a timer held
+// until the loop ends would pile up one per wake-up.
+func (s *scheduler) wait(sched schedule, poke chan struct{}) bool {
+	var due <-chan time.Time
+	if next := sched.next(time.Now()); !next.IsZero() {
+		t := time.NewTimer(time.Until(next))
+		defer t.Stop()
+		due = t.C
+	}
+	select {
+	case <-s.ctx.Done():
+		return false
+	case <-due:
+	case <-poke:
+	}
+	return true
 }
 
 // runOnce runs a pipe unless it is disabled or already running.
@@ -140,28 +162,69 @@ func (s *scheduler) runOnce(id string) {
 	s.onRun(id, sum, err)
 }
 
-// run runs a pipe now, as a stoppable run.
+// run runs a pipe now, as a stoppable run. A pipe that is already
+// running here answers engine.ErrRunning, and the run under way is left
+// alone.
 func (s *scheduler) run(ctx context.Context, id string) (engine.Summary, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
-		err := fmt.Errorf("pipe %q: %w", id, context.Canceled)
-		return engine.Summary{Pipe: id, Status: engine.StatusFailed, Error: err.Error()}, err
+	rec, sum, err := s.register(ctx, id)
+	if err != nil {
+		return sum, err
 	}
+	return s.execute(id, rec)
+}
+
+// start begins a run in the background, as the API's start does, and
+// reports the run's outcome like a scheduled run. The run is registered
+// before start returns, so a second start sees it.
+func (s *scheduler) start(id string) error {
+	rec, _, err := s.register(s.ctx, id)
+	if err != nil {
+		return err
+	}
+	s.wg.Add(1) // onRun too happens before stop returns
+	go func() {
+		defer s.wg.Done()
+		sum, err := s.execute(id, rec)
+		s.onRun(id, sum, err)
+	}()
+	return nil
+}
+
+// register records a run of id, unless one is already registered (an
+// engine.ErrRunning error, which changes nothing) or the scheduler is
+// stopping (context.Canceled, with the failed summary to report).
+func (s *scheduler) register(ctx context.Context, id string) (*runRecord, engine.Summary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		err := fmt.Errorf("pipe %q: %w", id, context.Canceled)
+		return nil, engine.Summary{Pipe: id, Status: engine.StatusFailed, Error: err.Error()}, err
+	}
+	if s.running[id] != nil {
+		err := fmt.Errorf("pipe %q: %w", id, engine.ErrRunning)
+		return nil, engine.Summary{Pipe: id, Status: engine.StatusFailed, Error: err.Error()}, err
+	}
+	rec := &runRecord{}
+	rec.ctx, rec.cancel = context.WithCancel(ctx)
 	// Every run, a loop's or the API's, is waited for by stop, so a
 	// reload never has the old and the new engine run one pipe at once.
 	s.wg.Add(1)
-	s.running[id] = cancel
-	s.mu.Unlock()
+	s.running[id] = rec
+	return rec, engine.Summary{}, nil
+}
+
+// execute runs a registered run, then removes its record (only its own).
+func (s *scheduler) execute(id string, rec *runRecord) (engine.Summary, error) {
 	defer func() {
 		s.mu.Lock()
-		delete(s.running, id)
+		if s.running[id] == rec {
+			delete(s.running, id)
+		}
 		s.mu.Unlock()
+		rec.cancel()
 		s.wg.Done()
 	}()
-	return s.eng.Run(ctx, id, engine.RunOptions{})
+	return s.eng.Run(rec.ctx, id, engine.RunOptions{})
 }
 
 // poke asks a pipe's loop to run it soon (it runs once even if poked
@@ -183,12 +246,12 @@ func (s *scheduler) poke(id string) {
 // back and the offset stays where the last committed batch left it.
 func (s *scheduler) stopRun(id string) bool {
 	s.mu.Lock()
-	cancel := s.running[id]
+	rec := s.running[id]
 	s.mu.Unlock()
-	if cancel != nil {
-		cancel()
+	if rec != nil {
+		rec.cancel()
 	}
-	return cancel != nil
+	return rec != nil
 }
 
 // isRunning reports whether a run of the pipe is under way here.
