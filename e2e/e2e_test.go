@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -199,6 +200,49 @@ func TestExampleHello(t *testing.T) {
 	}
 	if len(got) != 3 || datasets(t, data)["mailing-list"].Entities != 3 {
 		t.Errorf("mailing-list: want 3 entities, got %v", got)
+	}
+	helloRemoveGrace(t, cfg, data)
+}
+
+// helloRemoveGrace walks the README's "Remove a customer": a copy of the
+// config without Grace's line deletes her in crm-customers, and the DTL
+// pipe carries the deletion into mailing-list, on incremental and full runs.
+func helloRemoveGrace(t *testing.T, cfg, data string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(cfg, "customers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if !strings.Contains(line, `"_id": "grace"`) { // grep -v '"_id": "grace"'
+			kept = append(kept, line)
+		}
+	}
+	without := t.TempDir()
+	writeFile(t, filepath.Join(without, "customers.json"), strings.Join(kept, ""))
+
+	pump(t, without, data, "crm-customers").counts(t, 2, 1, 1)
+	pump(t, without, data, "customers-for-mailing").counts(t, 1, 1, 1)
+	check := func(when string) {
+		t.Helper()
+		got := byID(t, entities(t, data, "mailing-list"))
+		if g := got["grace"]; !g.deleted() || g["greeting"] != "Dear Grace," {
+			t.Errorf("%s: grace in mailing-list: want deleted with her last content, got %v", when, g)
+		}
+		if got["ada"].deleted() || got["linus"].deleted() || len(got) != 3 {
+			t.Errorf("%s: mailing-list: want ada and linus live, got %v", when, got)
+		}
+	}
+	check("after the incremental run")
+	pump(t, without, data, "customers-for-mailing", "--full").counts(t, 3, 0, 0)
+	check("after a full run")
+
+	// With the example's own list she comes back downstream too.
+	pump(t, cfg, data, "crm-customers").counts(t, 3, 1, 0)
+	pump(t, cfg, data, "customers-for-mailing").counts(t, 1, 1, 0)
+	if g := byID(t, entities(t, data, "mailing-list"))["grace"]; g.deleted() {
+		t.Errorf("grace back in crm-customers but still deleted in mailing-list: %v", g)
 	}
 }
 
