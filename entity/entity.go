@@ -1,8 +1,6 @@
 package entity
 
 import (
-	"errors"
-	"fmt"
 	"unicode/utf8"
 	"unsafe"
 
@@ -23,17 +21,17 @@ const (
 )
 
 // ErrNotObject reports input that is not a JSON object.
-var ErrNotObject = errors.New("entity is not a JSON object")
+var ErrNotObject error = &invalidError{msg: "entity is not a JSON object"}
 
 // Check verifies that e is one valid JSON object with a non-empty string
 // _id, in UTF-8, with no property given twice in one object: exactly what
 // a dataset accepts.
 func Check(e Entity) error {
 	if !gjson.ValidBytes(e) {
-		return errors.New("entity is not valid JSON")
+		return invalid("entity is not valid JSON")
 	}
 	if !utf8.Valid(e) {
-		return errors.New("entity is not valid UTF-8")
+		return invalid("entity is not valid UTF-8")
 	}
 	_, err := Analyze(e)
 	return err
@@ -52,11 +50,13 @@ func IDOf(id gjson.Result) (string, error) { return idOf(id) }
 func idOf(id gjson.Result) (string, error) {
 	switch {
 	case !id.Exists():
-		return "", errors.New("entity has no _id")
+		return "", invalid("entity has no _id")
 	case id.Type != gjson.String:
-		return "", fmt.Errorf("entity _id must be a string, got %s", id.Raw)
+		return "", invalid("entity _id must be a string, got %s", truncate(id.Raw, 80))
 	case id.Str == "":
-		return "", errors.New("entity _id is empty")
+		return "", invalid("entity _id is empty")
+	case len(id.Str) > MaxIDBytes:
+		return "", invalid("entity _id is %d bytes long; an _id may be at most %d bytes (it starts %q)", len(id.Str), MaxIDBytes, truncate(id.Str, 40))
 	}
 	return id.Str, nil
 }

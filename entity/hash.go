@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -63,7 +62,7 @@ func (a *Analyzer) Analyze(e Entity) (Facts, error) {
 		return f, err
 	}
 	if dup, ok := a.s.duplicateRootKey(); ok {
-		return f, fmt.Errorf("entity has the property %q twice", dup)
+		return f, invalid("entity has the property %q twice", dup)
 	}
 	if f.Deleted {
 		a.s.out = append(a.s.out, `"_deleted":true`...)

@@ -2,15 +2,13 @@ package entity
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 )
 
 // errSyntax reports input the scanner cannot read. Untrusted input is
 // checked with Check first, so this only guards against misuse.
-var errSyntax = errors.New("entity is not valid JSON")
+var errSyntax error = &invalidError{msg: "entity is not valid JSON"}
 
 // span is a root member of the entity being analysed.
 type span struct {
@@ -140,7 +138,7 @@ func (s *scanner) object(root bool, keep func(string, []byte) bool) error {
 	ms := s.members[base:] // sorted: equal keys are neighbours
 	for i := 1; i < len(ms); i++ {
 		if ms[i].key == ms[i-1].key {
-			return fmt.Errorf("entity has the property %q twice in one object", ms[i].key)
+			return invalid("entity has the property %q twice in one object", ms[i].key)
 		}
 	}
 	s.members = s.members[:base]

@@ -23,6 +23,9 @@ type Info struct {
 	// Deleted counts the _ids whose latest version is deleted.
 	Deleted   int64 `json:"deleted"`
 	Populated bool  `json:"populated"`
+	// First is the oldest offset still stored: versions below it were
+	// trimmed away (see Trim).
+	First uint64 `json:"first_offset,omitempty"`
 	// FullGen counts the full runs into the dataset; see BeginFullRun.
 	FullGen uint64 `json:"full_runs"`
 	Created int64  `json:"created_ts"`
@@ -85,6 +88,9 @@ func (s *Store) lookup(name string, create bool) (*dataset, error) {
 		return nil, fmt.Errorf("dataset %q: %w", name, ErrNotFound)
 	}
 	if err := CheckName(name); err != nil {
+		return nil, err
+	}
+	if err := s.CheckSpace(); err != nil {
 		return nil, err
 	}
 	d := &dataset{meta: Info{Name: name, Created: nowMicro(), Updated: nowMicro()}}
@@ -181,6 +187,9 @@ func (s *Store) BeginFullRun(name string) (uint64, error) {
 }
 
 func (s *Store) updateMeta(name string, change func(*Info)) error {
+	if err := s.CheckSpace(); err != nil {
+		return err
+	}
 	d, err := s.lookup(name, true)
 	if err != nil {
 		return err

@@ -64,6 +64,9 @@ func (s *Store) EnsureJoinIndex(name string, path []string) error {
 	if len(path) == 0 {
 		return errors.New("a join index needs a property path")
 	}
+	if err := s.CheckSpace(); err != nil {
+		return err
+	}
 	d, err := s.lookup(name, true)
 	if err != nil {
 		return err
@@ -99,6 +102,11 @@ func (s *Store) EnsureJoinIndex(name string, path []string) error {
 				id, err := entity.ID(v[1:])
 				if err != nil {
 					return err
+				}
+				if w.nearlyFull() {
+					if err := w.splitTxn(); err != nil {
+						return err
+					}
 				}
 				var opErr error
 				entity.JoinKeys(v[1:], path, func(key string) {

@@ -28,12 +28,23 @@ type Options struct {
 	// together, so pipes re-read what they lose.
 	SyncWrites bool
 	Logger     *slog.Logger
+	// MinFree is the free space (bytes) kept in reserve on the data folder's
+	// disk: below it, Open and every write fail with a *DiskFullError.
+	// Zero means DefaultMinFree; a negative value turns the reserve off.
+	MinFree int64
+	// FreeSpace, when set, replaces the statfs reading of the free space
+	// (tests).
+	FreeSpace func(dir string) (uint64, error)
 }
 
 // Store is an open data folder.
 type Store struct {
 	db  *badger.DB
 	log *slog.Logger
+
+	dir       string // "" when in memory
+	minFree   uint64
+	freeSpace func(string) (uint64, error)
 
 	mu       sync.Mutex
 	datasets map[string]*dataset
@@ -45,20 +56,29 @@ func Open(dir string, opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	bo := badger.DefaultOptions(dir).
-		WithLogger(badgerLogger{log}).
-		WithSyncWrites(opts.SyncWrites).
-		WithInMemory(opts.InMemory).
-		WithDetectConflicts(false). // writers are serialised per dataset
-		// Entity bodies (usually over 256 bytes) live in the value log, so
-		// the LSM tree holds only keys and pointers: index lookups touch
-		// fewer tables and compactions stop rewriting entity bodies.
-		WithValueThreshold(256).
-		WithMemTableSize(128 << 20)
+	bo := badgerOptions(dir, opts, log)
+	s := &Store{log: log, datasets: map[string]*dataset{}, freeSpace: opts.FreeSpace}
+	if s.freeSpace == nil {
+		s.freeSpace = freeSpace
+	}
+	switch {
+	case opts.MinFree == 0:
+		s.minFree = DefaultMinFree
+	case opts.MinFree > 0:
+		s.minFree = uint64(opts.MinFree)
+	}
 	if opts.InMemory {
 		bo.Dir, bo.ValueDir = "", ""
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create data folder: %w", err)
+	} else {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+		s.dir = dir
+		// Opening writes too (a new memtable log, and a flush of a full one
+		// left by a crash): on a full disk it would die the same way.
+		if err := s.CheckSpace(); err != nil {
+			return nil, err
+		}
 	}
 	db, err := badger.Open(bo)
 	if err != nil {
@@ -67,7 +87,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open data folder %s: %w", dir, err)
 	}
-	s := &Store{db: db, log: log, datasets: map[string]*dataset{}}
+	s.db = db
 	if err := s.loadCatalog(); err != nil {
 		db.Close()
 		return nil, err
@@ -100,6 +120,9 @@ func (t *Tx) finish(committed bool) {
 
 // Update runs fn in a write transaction of its own.
 func (s *Store) Update(fn func(*Tx) error) error {
+	if err := s.CheckSpace(); err != nil {
+		return err
+	}
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	tx := &Tx{s: s, txn: txn}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -32,6 +33,13 @@ func (s *Store) Value(name string) (v []byte, ok bool, err error) {
 
 // PutValue sets a named value within the transaction.
 func (t *Tx) PutValue(name string, v []byte) error { return t.txn.Set(valueKey(name), v) }
+
+// PutValueFor sets a named value within the transaction that Badger
+// forgets by itself after ttl (a message id remembered for replay
+// protection).
+func (t *Tx) PutValueFor(name string, v []byte, ttl time.Duration) error {
+	return t.txn.SetEntry(badger.NewEntry(valueKey(name), v).WithTTL(ttl))
+}
 
 // DeleteValue removes a named value within the transaction.
 func (t *Tx) DeleteValue(name string) error { return t.txn.Delete(valueKey(name)) }

@@ -19,6 +19,10 @@ type WriteOptions struct {
 	// Commit, when set, runs inside the same transaction as the writes, so a
 	// pipe's new offset commits together with its batch.
 	Commit func(*Tx) error
+	// Atomic refuses, with a *TooBigError and nothing written, a batch that
+	// does not fit in one Badger transaction, instead of committing it in
+	// parts (a receiver answers its sender all or nothing).
+	Atomic bool
 }
 
 // WriteResult counts what a Write did.
@@ -33,7 +37,8 @@ type WriteResult struct {
 // no-ops. Every entity must be a JSON object with a string _id (use
 // entity.Check on untrusted input first). All writes and opts.Commit commit
 // in one transaction; should the batch outgrow what Badger takes in one
-// transaction, earlier parts commit first and opts.Commit runs in the last.
+// transaction, earlier parts commit first (each a whole number of entities)
+// and opts.Commit runs in the last, unless opts.Atomic refuses the batch.
 func (s *Store) Write(name string, entities []entity.Entity, opts WriteOptions) (WriteResult, error) {
 	return s.write(name, entities, opts, nil)
 }
@@ -48,25 +53,33 @@ func (s *Store) WriteAsync(name string, entities []entity.Entity, opts WriteOpti
 }
 
 func (s *Store) write(name string, entities []entity.Entity, opts WriteOptions, done func(error)) (WriteResult, error) {
+	if err := s.CheckSpace(); err != nil {
+		return WriteResult{}, err
+	}
 	d, err := s.lookup(name, true)
 	if err != nil {
 		return WriteResult{}, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	w := &writer{s: s, d: d, meta: d.meta, fullRun: opts.FullRun, now: nowMicro()}
+	w := &writer{s: s, d: d, meta: d.meta, fullRun: opts.FullRun, now: nowMicro(), atomic: opts.Atomic}
 	w.txn = s.db.NewTransaction(true)
 	defer func() { w.txn.Discard() }()
-	for _, e := range entities {
+	for i, e := range entities {
+		if !w.atomic && w.nearlyFull() {
+			if err := w.splitTxn(); err != nil {
+				return w.res, fmt.Errorf("dataset %q: %w", name, err)
+			}
+		}
 		if err := w.put(e); err != nil {
-			return w.res, fmt.Errorf("dataset %q: %w", name, err)
+			return w.res, w.tooBig(name, i, len(entities), err)
 		}
 	}
 	tx := &Tx{s: s, txn: w.txn}
 	if opts.Commit != nil {
 		if err := opts.Commit(tx); err != nil {
 			tx.finish(false)
-			return w.res, err
+			return w.res, w.tooBig(name, len(entities), len(entities), err)
 		}
 	}
 	if done != nil {
@@ -84,7 +97,7 @@ func (s *Store) write(name string, entities []entity.Entity, opts WriteOptions, 
 	err = w.commit()
 	tx.finish(err == nil)
 	if err != nil {
-		return w.res, fmt.Errorf("dataset %q: commit: %w", name, err)
+		return w.res, w.tooBig(name, len(entities), len(entities), fmt.Errorf("commit: %w", err))
 	}
 	return w.res, nil
 }
@@ -146,6 +159,11 @@ type writer struct {
 	// nested writers share a transaction they do not own (Tx.Write), so
 	// they cannot split it.
 	nested bool
+	// atomic writers never split their transaction (WriteOptions.Atomic).
+	atomic bool
+	// txnCount and txnSize track the transaction's size as Badger counts
+	// it, so it is split between entities, never inside one.
+	txnCount, txnSize int64
 }
 
 func (w *writer) put(e entity.Entity) error {
@@ -279,39 +297,65 @@ func (w *writer) retire(offset uint64) ([]byte, error) {
 	return val, w.del(lkey)
 }
 
-// set writes a key, committing the transaction so far and starting a new one
-// if Badger finds it too big.
+// set writes a key, counting it towards the transaction's size.
 func (w *writer) set(k, v []byte) error {
-	err := w.txn.Set(k, v)
-	if errors.Is(err, badger.ErrTxnTooBig) {
-		if err := w.splitTxn(); err != nil {
-			return err
-		}
-		err = w.txn.Set(k, v)
+	if err := w.txn.Set(k, v); err != nil {
+		return err
 	}
-	return err
+	w.count(k, v)
+	return nil
 }
 
 func (w *writer) del(k []byte) error {
-	err := w.txn.Delete(k)
-	if errors.Is(err, badger.ErrTxnTooBig) {
-		if err := w.splitTxn(); err != nil {
-			return err
-		}
-		err = w.txn.Delete(k)
+	if err := w.txn.Delete(k); err != nil {
+		return err
 	}
-	return err
+	w.count(k, nil)
+	return nil
+}
+
+// count adds one entry to the transaction's size the way Badger's
+// Txn.checkSize does: key, value (or a value pointer above the value
+// threshold), two meta bytes and ten for the version.
+func (w *writer) count(k, v []byte) {
+	size := int64(len(k)) + 2 + 10
+	if len(v) < valueThreshold {
+		size += int64(len(v))
+	} else {
+		size += 12
+	}
+	w.txnCount++
+	w.txnSize += size
+}
+
+// splitShare is how full (in percent of Badger's limits) a transaction may
+// get before a write commits it and goes on in a new one. The rest is room
+// for the entity being written and the caller's own state (Commit).
+const splitShare = 80
+
+// nearlyFull reports whether the transaction should be committed before
+// the next entity.
+func (w *writer) nearlyFull() bool {
+	db := w.s.db
+	return w.txnCount*100 >= db.MaxBatchCount()*splitShare || w.txnSize*100 >= db.MaxBatchSize()*splitShare
 }
 
 func (w *writer) splitTxn() error {
-	if w.nested {
-		return fmt.Errorf("the transaction is too big for one commit: %w", badger.ErrTxnTooBig)
-	}
 	if err := w.commit(); err != nil {
-		return err
+		return fmt.Errorf("commit: %w", err)
 	}
 	w.txn = w.s.db.NewTransaction(true)
+	w.txnCount, w.txnSize = 0, 0
 	return nil
+}
+
+// tooBig turns Badger's ErrTxnTooBig into a *TooBigError saying how many of
+// the batch's entities fit; other errors are wrapped with the dataset name.
+func (w *writer) tooBig(name string, done, total int, err error) error {
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		return &TooBigError{Dataset: name, Entities: total, Fit: done}
+	}
+	return fmt.Errorf("dataset %q: %w", name, err)
 }
 
 // commit writes the meta and commits; only then does the in-memory meta change.
