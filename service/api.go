@@ -43,9 +43,7 @@ func (s *Service) Handler() http.Handler {
 	for pattern, h := range s.mounts {
 		mux.Handle(pattern, h)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Errorf("no route %s %s", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("/", unmatched(mux))
 	return mux
 }
 
