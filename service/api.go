@@ -282,7 +282,8 @@ func (s *Service) getDataset(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, info)
 }
 
-// datasetEntities streams a dataset's versions as a JSON array.
+// datasetEntities streams a page of a dataset's versions as a JSON array
+// (entities.go): limit (default 1,000, at most 100,000) from since.
 func (s *Service) datasetEntities(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	opts := store.ReadOptions{History: q.Get("history") == "true", SkipDeleted: q.Get("deleted") == "false"}
@@ -294,36 +295,30 @@ func (s *Service) datasetEntities(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.From = uint64(n + 1)
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("limit must be a non-negative number, not %q", v))
-			return
-		}
-		opts.Limit = n
+	limit, err := entityLimit(q.Get("limit"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return
 	}
+	opts.Limit = limit
 	st := s.Engine().Store()
 	if _, ok := st.Dataset(r.PathValue("id")); !ok {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no dataset %q", r.PathValue("id")))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write([]byte("["))
-	first := true
-	err := st.Scan(r.PathValue("id"), opts, func(_ uint64, e []byte) error {
-		if !first {
-			if _, err := w.Write([]byte(",\n")); err != nil {
-				return err
-			}
-		}
-		first = false
-		_, err := w.Write(e)
-		return err
-	})
-	if err != nil {
+	out := newEntityStream(w)
+	err = st.Scan(r.PathValue("id"), opts, func(_ uint64, e []byte) error { return out.add(e) })
+	if err == nil {
+		err = out.end()
+	}
+	switch {
+	case err != nil && !out.started:
+		writeError(w, errorStatus(err), err)
+	case err != nil:
+		// The status is sent: the client gets an array that is not
+		// closed, not a short one that looks complete; the log says why.
 		s.log.Error("dataset scan", "dataset", r.PathValue("id"), "error", err)
 	}
-	w.Write([]byte("]\n"))
 }
 
 func (s *Service) datasetEntity(w http.ResponseWriter, r *http.Request) {
