@@ -78,7 +78,7 @@ const tracedConfig = `[
    "transform": {"type": "rest", "system": "api", "operation": "post", "trace": true}},
   {"_id": "failing", "type": "pipe",
    "source": {"type": "embedded", "entities": [{"_id": "a"}]},
-   "transform": {"type": "rest", "system": "api", "operation": "fail", "trace": {"log_response_headers": false}}},
+   "transform": {"type": "rest", "system": "api", "operation": "fail", "trace": {"log_response_headers": false, "log_secret_redacted_bytes": 10}}},
   {"_id": "untraced", "type": "pipe",
    "source": {"type": "embedded", "entities": [{"_id": "a"}]},
    "transform": [{"type": "dtl", "rules": {"default": [["copy", "*"]]}}, {"type": "rest", "system": "api", "operation": "post"}]}
@@ -173,12 +173,13 @@ func TestTraceInPumpFailed(t *testing.T) {
 		t.Fatalf("events: %v", raw)
 	}
 	noSecrets(t, "pump-failed", raw[1])
+	// log_secret_redacted_bytes 10 leaves the end of the 16-byte secret.
 	trace, _ := evs[1]["trace"].([]any)
 	if len(trace) != 1 {
 		t.Fatalf("trace: %s", raw[1])
 	}
 	e := trace[0].(map[string]any)
-	if e["status"] != 500.0 || e["response_body"] != `{"error": "the tenant *** is broken"}` || e["response_headers"] != nil || e["request_headers"] == nil {
+	if e["status"] != 500.0 || e["response_body"] != `{"error": "the tenant ***secret is broken"}` || e["response_headers"] != nil || e["request_headers"] == nil {
 		t.Errorf("failed request: %v", e)
 	}
 }

@@ -29,7 +29,9 @@ type traceOptions struct {
 	LogResponseHeaders     bool `json:"log_response_headers"`
 	LogResponseBodyMaxsize int  `json:"log_response_body_maxsize"`
 	// LogSecretRedactedBytes hides the first so many bytes of each secret,
-	// leaving the rest for debugging; -1 hides all.
+	// leaving the rest for debugging; -1 hides all. Sesam's default is
+	// 600, which leaves the end of a longer secret (a private key)
+	// visible; sluice hides secrets whole unless a number is set.
 	LogSecretRedactedBytes int `json:"log_secret_redacted_bytes"`
 }
 
@@ -37,10 +39,10 @@ type traceOptions struct {
 // requests, and the event that holds them must stay a reasonable entity.
 const maxTracedBody = 16 << 10
 
-// defaultTraceOptions are Sesam's.
+// defaultTraceOptions are Sesam's, except that secrets are hidden whole.
 func defaultTraceOptions() traceOptions {
 	return traceOptions{LogRequestHeaders: true, LogRequestBodyMaxsize: 100, LogResponseHeaders: true,
-		LogResponseBodyMaxsize: 100, LogSecretRedactedBytes: 600}
+		LogResponseBodyMaxsize: 100, LogSecretRedactedBytes: -1}
 }
 
 // Validate checks the sizes.

@@ -206,11 +206,14 @@ func TestTraceConfig(t *testing.T) {
 		}
 	}
 
-	// The object form starts from Sesam's defaults; true is all of them.
+	// The object form starts from the defaults (Sesam's, but secrets are
+	// hidden whole); true is all of them.
 	for js, want := range map[string]TraceConfig{
 		`{"system": "api", "trace": true}`: {Enabled: true, traceOptions: defaultTraceOptions()},
-		`{"system": "api", "trace": {"log_request_headers": false, "log_secret_redacted_bytes": -1}}`: {Enabled: true, traceOptions: traceOptions{
+		`{"system": "api", "trace": {"log_request_headers": false}}`: {Enabled: true, traceOptions: traceOptions{
 			LogRequestHeaders: false, LogRequestBodyMaxsize: 100, LogResponseHeaders: true, LogResponseBodyMaxsize: 100, LogSecretRedactedBytes: -1}},
+		`{"system": "api", "trace": {"log_secret_redacted_bytes": 600}}`: {Enabled: true, traceOptions: traceOptions{
+			LogRequestHeaders: true, LogRequestBodyMaxsize: 100, LogResponseHeaders: true, LogResponseBodyMaxsize: 100, LogSecretRedactedBytes: 600}},
 		`{"system": "api"}`: {},
 	} {
 		cfg := transformSpec.NewConfig().(*TransformConfig)
