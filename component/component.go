@@ -83,6 +83,10 @@ type Progress struct {
 	// From and To are the source's continuation tokens before and after
 	// the batch (its window), for sinks that log where records came from.
 	From, To string
+	// Atomic asks a sink that writes to the store to refuse a batch that
+	// does not fit in one transaction (store.ErrTooBig) rather than commit
+	// it in parts: pushed batches are answered all or nothing.
+	Atomic bool
 }
 
 // TransactionalSink writes a batch and the pipe's progress atomically, so a

@@ -46,6 +46,9 @@ type Pipe struct {
 	TransformNames []string
 	Sink           component.Sink
 	running        sync.Mutex // one run at a time
+	// delivering serialises pushed batches into a sink that delivers in the
+	// background (a Flusher), so each receiver waits for its own batch.
+	delivering sync.Mutex
 }
 
 // ErrUnknownPipe reports a pipe id that the config does not have.

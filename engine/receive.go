@@ -19,12 +19,17 @@ type ReceiveOptions struct {
 	// FullRun, when non-zero, stamps the entities as seen by a full sync
 	// begun with BeginFullSync, so EndFullSync can delete what it missed.
 	FullRun uint64
+	// Commit, when set, records the caller's own state (a message id it
+	// must not accept twice) in the transaction that writes the entities,
+	// or, for a sink outside the store, right after they were delivered.
+	Commit func(*store.Tx) error
 }
 
 // Receive runs pushed entities through the pipe's transforms into its
-// sink, and returns only once the write is durable. It is safe to call
-// concurrently with itself; it does not wait for, or block, scheduled runs
-// of the pipe, which read nothing for a pushed source.
+// sink, and returns only once the write is durable. A sink in the store
+// writes the whole batch in one transaction or nothing (store.ErrTooBig).
+// It is safe to call concurrently with itself; it does not wait for, or
+// block, scheduled runs of the pipe, which read nothing for a pushed source.
 func (e *Engine) Receive(ctx context.Context, id string, es []entity.Entity, opts ReceiveOptions) (component.WriteStats, error) {
 	p, err := e.Pipe(id)
 	if err != nil {
@@ -39,10 +44,27 @@ func (e *Engine) Receive(ctx context.Context, id string, es []entity.Entity, opt
 		return component.WriteStats{}, fmt.Errorf("pipe %q: %w", id, err)
 	}
 	var stats component.WriteStats
+	if _, ok := p.Sink.(component.Flusher); ok {
+		p.delivering.Lock()
+		defer p.delivering.Unlock()
+	}
 	if ts, ok := p.Sink.(component.TransactionalSink); ok {
-		stats, err = ts.WriteWith(ctx, out, component.Progress{FullRun: opts.FullRun})
+		stats, err = ts.WriteWith(ctx, out, component.Progress{FullRun: opts.FullRun, Commit: opts.Commit, Atomic: true})
+		if f, ok := p.Sink.(component.Flusher); ok {
+			// A sink still delivering when WriteWith returns (a webhook
+			// sink) is waited for: the sender is answered only once its
+			// entities were delivered and recorded.
+			last, ferr := f.Flush(ctx)
+			err = errors.Join(err, ferr)
+			stats.Written, stats.Deleted = last.Written, last.Deleted
+		}
 	} else {
-		stats, err = p.Sink.Write(ctx, out)
+		if err = e.store.CheckSpace(); err == nil {
+			stats, err = p.Sink.Write(ctx, out)
+		}
+		if err == nil && opts.Commit != nil {
+			err = e.store.Update(opts.Commit)
+		}
 	}
 	if err != nil {
 		return stats, fmt.Errorf("pipe %q: sink (%s): %w", id, p.Config.Sink.Type, err)

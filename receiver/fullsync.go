@@ -120,7 +120,7 @@ func (rc *Receiver) writeFull(q *request, es []entity.Entity) *result {
 		}
 		n, err := q.eng.BeginFullSync(q.r.Context(), q.pipe)
 		if err != nil {
-			return fail(http.StatusInternalServerError, OutcomeError, "beginning the full sync: %v", err)
+			return storeFailure(fmt.Errorf("beginning the full sync: %w", err))
 		}
 		seq = &sequence{id: sp.sequenceID, dataset: ds, fullRun: n}
 	case seq == nil || seq.id != sp.sequenceID:
@@ -146,7 +146,7 @@ func (rc *Receiver) writeFull(q *request, es []entity.Entity) *result {
 		ps.active = nil
 		n, err := q.eng.EndFullSync(ctxNoCancel(q.r), q.pipe, seq.fullRun)
 		if err != nil {
-			return fail(http.StatusInternalServerError, OutcomeError, "deleting what sequence %q did not send: %v", sp.sequenceID, err)
+			return storeFailure(fmt.Errorf("deleting what sequence %q did not send: %w", sp.sequenceID, err))
 		}
 		rc.log.Info("receiver: full sync done", "pipe", q.pipe, "sequence_id", sp.sequenceID, "requests", seq.requests, "deleted", n)
 	}

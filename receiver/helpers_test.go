@@ -51,10 +51,25 @@ type harness struct {
 	seen  []observation
 	cfg   *pipes.Config
 	clock time.Time // when set, the receiver's clock
+
+	dataDir string
+	opts    harnessOptions
 }
 
 // newHarness loads config (the text of one pipes.json file) and serves it.
 func newHarness(t *testing.T, config string) *harness {
+	t.Helper()
+	return newHarnessWith(t, config, harnessOptions{})
+}
+
+// harnessOptions tune newHarnessWith.
+type harnessOptions struct {
+	store    store.Options // Logger is set
+	receiver Options       // Engine, Logger, Secrets and Observe are set
+}
+
+// newHarnessWith is newHarness over a data folder that restart opens again.
+func newHarnessWith(t *testing.T, config string, o harnessOptions) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "pipes.json"), []byte(config), 0o644); err != nil {
@@ -65,38 +80,66 @@ func newHarness(t *testing.T, config string) *harness {
 	if err != nil {
 		t.Fatalf("load config: %v", err)
 	}
-	st, err := store.Open(t.TempDir(), store.Options{Logger: slog.New(slog.DiscardHandler)})
+	h := &harness{t: t, cfg: cfg, dataDir: t.TempDir(), opts: o}
+	h.open()
+	t.Cleanup(func() { h.st.Close() })
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/receivers/{pipe}/entities", func(w http.ResponseWriter, r *http.Request) { h.receiver().ServeReceive(w, r) })
+	mux.HandleFunc("GET /api/publishers/{pipe}/entities", func(w http.ResponseWriter, r *http.Request) { h.receiver().ServePublish(w, r) })
+	h.srv = httptest.NewServer(mux)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// open opens the data folder and builds the engine and a new receiver.
+func (h *harness) open() {
+	t := h.t
+	so := h.opts.store
+	so.Logger = slog.New(slog.DiscardHandler)
+	st, err := store.Open(h.dataDir, so)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	eng, err := engine.New(context.Background(), cfg, st, reg, slog.New(slog.DiscardHandler))
+	reg := engine.DefaultRegistry()
+	eng, err := engine.New(context.Background(), h.cfg, st, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, eng: eng, st: st, cfg: cfg}
-	h.rc = New(Options{
-		Engine:  func() *engine.Engine { return h.eng },
-		Logger:  slog.New(slog.DiscardHandler),
-		Secrets: lookupSecret,
-		Observe: func(pipe, outcome string, entities int, _ time.Duration) {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			h.seen = append(h.seen, observation{pipe, outcome, entities})
-		},
-	})
-	h.rc.now = func() time.Time {
+	ro := h.opts.receiver
+	ro.Engine = func() *engine.Engine { return h.eng } // tests swap it
+	ro.Logger = slog.New(slog.DiscardHandler)
+	ro.Secrets = lookupSecret
+	ro.Observe = func(pipe, outcome string, entities int, _ time.Duration) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.seen = append(h.seen, observation{pipe, outcome, entities})
+	}
+	rc := New(ro)
+	rc.now = func() time.Time {
 		if !h.clock.IsZero() {
 			return h.clock
 		}
 		return time.Now()
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/receivers/{pipe}/entities", h.rc.ServeReceive)
-	mux.HandleFunc("GET /api/publishers/{pipe}/entities", h.rc.ServePublish)
-	h.srv = httptest.NewServer(mux)
-	t.Cleanup(h.srv.Close)
-	return h
+	h.mu.Lock()
+	h.st, h.eng, h.rc = st, eng, rc
+	h.mu.Unlock()
+}
+
+// restart closes the data folder and opens it again with a new engine and
+// receiver, as a restarted service would: nothing kept in memory survives.
+func (h *harness) restart() {
+	h.t.Helper()
+	if err := h.st.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.open()
+}
+
+func (h *harness) receiver() *Receiver {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rc
 }
 
 // response is what a request got back.

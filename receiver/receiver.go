@@ -8,13 +8,13 @@ package receiver
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -45,6 +45,9 @@ type Options struct {
 	// validation_expression templates (as in Sesam); use the lookup the
 	// config was loaded with.
 	Secrets func(name string) (string, bool)
+	// BodyBudget caps the bytes of request bodies held in memory by all
+	// requests in flight together; zero means DefaultBodyBudget.
+	BodyBudget int64
 }
 
 // Outcomes of a receiver request, for Observe and the receiver log.
@@ -54,6 +57,8 @@ const (
 	OutcomeRejected             = "rejected"  // 401 or 403: validation failed
 	OutcomeBadRequest           = "bad_request"
 	OutcomeTooLarge             = "too_large"
+	OutcomeBusy                 = "busy"      // 503: the body budget is spent; retry
+	OutcomeDiskFull             = "disk_full" // 507: the data folder's disk is below its reserve
 	OutcomeUnsupportedMediaType = "unsupported_media_type"
 	OutcomeDisabled             = "disabled"
 	OutcomeNotFound             = "not_found"
@@ -75,6 +80,8 @@ type Receiver struct {
 	seen      *replayCache
 	sequences sequences
 	templates templateCache
+	budget    *bodyBudget
+	logs      logPruner
 }
 
 // New makes a Receiver.
@@ -83,7 +90,11 @@ func New(opts Options) *Receiver {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Receiver{opts: opts, log: log, now: time.Now, seen: newReplayCache()}
+	budget := opts.BodyBudget
+	if budget <= 0 {
+		budget = DefaultBodyBudget
+	}
+	return &Receiver{opts: opts, log: log, now: time.Now, seen: newReplayCache(), budget: &bodyBudget{limit: budget}}
 }
 
 func (rc *Receiver) engine() *engine.Engine {
@@ -99,6 +110,8 @@ type result struct {
 	outcome  string
 	msg      string // the error, for statuses other than 200
 	entities int
+	// retryAfter, in seconds, tells the sender when to try again (503, 507).
+	retryAfter int
 }
 
 func fail(status int, outcome, format string, args ...any) *result {
@@ -117,6 +130,9 @@ type request struct {
 	bodyBytes int64
 	sync      syncParams
 	webhookID string
+	// accept records the request's webhook-id as accepted, in the
+	// transaction that writes its entities.
+	accept func(*store.Tx) error
 }
 
 // ServeReceive handles POST /api/receivers/{pipe}/entities: it validates
@@ -142,6 +158,9 @@ func (rc *Receiver) ServeReceive(w http.ResponseWriter, r *http.Request) {
 		rc.log.Info("receiver request refused", "pipe", q.pipe, "request_id", q.id, "status", res.status, "error", res.msg)
 	}
 	if res.status != http.StatusOK {
+		if res.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(res.retryAfter))
+		}
 		httpjson.Error(w, res.status, res.msg)
 		return
 	}
@@ -173,17 +192,31 @@ func (rc *Receiver) receive(w http.ResponseWriter, q *request) *result {
 	if r.ContentLength > cfg.MaxBodyBytes {
 		return fail(http.StatusRequestEntityTooLarge, OutcomeTooLarge, "the body (%d bytes) is larger than the pipe's limit of %d bytes (max_body_bytes)", r.ContentLength, cfg.MaxBodyBytes)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, cfg.MaxBodyBytes))
+	// Signatures and shared secrets first: nothing about the body is
+	// looked at, or told, before the sender is known. What needs no body
+	// is checked before the body is read, so an unsigned flood costs no
+	// memory.
+	if err := precheck(cfg.Validation, r.Header, rc.now()); err != nil {
+		return fail(http.StatusUnauthorized, OutcomeRejected, "%v", err)
+	}
+	if err := q.eng.Store().CheckSpace(); err != nil {
+		return storeFailure(err)
+	}
+	body, held, err := rc.budget.readBody(w, r, cfg.MaxBodyBytes)
+	defer rc.budget.give(held)
 	q.body, q.bodyBytes = body, int64(len(body))
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			return fail(http.StatusRequestEntityTooLarge, OutcomeTooLarge, "the body is larger than the pipe's limit of %d bytes (max_body_bytes)", cfg.MaxBodyBytes)
 		}
+		if errors.Is(err, errBudget) {
+			res := fail(http.StatusServiceUnavailable, OutcomeBusy, "%v", err)
+			res.retryAfter = 2
+			return res
+		}
 		return fail(http.StatusBadRequest, OutcomeBadRequest, "reading the body: %v", err)
 	}
 
-	// Signatures and shared secrets first: nothing about the body is
-	// looked at, or told, before the sender is known.
 	wid, keep, err := verify(cfg.Validation, r.Header, body, rc.now())
 	if err != nil {
 		return fail(http.StatusUnauthorized, OutcomeRejected, "%v", err)
@@ -198,13 +231,23 @@ func (rc *Receiver) receive(w http.ResponseWriter, q *request) *result {
 			return fail(http.StatusConflict, OutcomeConflict, "a message with webhook-id %q is being received right now; retry later", wid)
 		}
 		accepted := false
+		until := rc.now().Add(keep)
 		defer func() {
 			if accepted {
-				rc.seen.accept(key, rc.now().Add(keep))
+				rc.seen.accept(key, until)
 			} else {
 				rc.seen.release(key)
 			}
 		}()
+		seen, err := wasAccepted(q.eng.Store(), key)
+		if err != nil {
+			return fail(http.StatusInternalServerError, OutcomeError, "reading the webhook-ids already accepted: %v", err)
+		}
+		if seen {
+			accepted = true // remembered again in memory, until a bit later than the store would
+			return &result{status: http.StatusOK, outcome: OutcomeDuplicate}
+		}
+		q.accept = markAccepted(key, until, keep)
 		res := rc.receiveBody(q, ndjson)
 		accepted = res.status == http.StatusOK
 		return res
@@ -311,14 +354,14 @@ func (rc *Receiver) write(q *request, es []entity.Entity) *result {
 }
 
 // receiveEntities writes through Engine.Receive, which returns once the
-// write is durable.
+// write is durable: all of it, or nothing.
 func (rc *Receiver) receiveEntities(q *request, es []entity.Entity, fullRun uint64) *result {
 	ctx := q.r.Context()
-	if _, err := q.eng.Receive(ctx, q.pipe, es, engine.ReceiveOptions{FullRun: fullRun}); err != nil {
+	if _, err := q.eng.Receive(ctx, q.pipe, es, engine.ReceiveOptions{FullRun: fullRun, Commit: q.accept}); err != nil {
 		if errors.Is(err, engine.ErrNotPushed) {
 			return fail(http.StatusNotFound, OutcomeNotFound, "%v", err)
 		}
-		return fail(http.StatusInternalServerError, OutcomeError, "%v", err)
+		return storeFailure(err)
 	}
 	if q.cfg.AutoPopulateDataset {
 		if ds := q.p.SinkDataset(); ds != "" {
@@ -331,6 +374,26 @@ func (rc *Receiver) receiveEntities(q *request, es []entity.Entity, fullRun uint
 		}
 	}
 	return &result{status: http.StatusOK, outcome: OutcomeOK}
+}
+
+// storeFailure answers a write that failed: the sender's fault (an entity
+// a dataset refuses, a batch too big for one transaction) gets a 4xx that
+// says what to change, a full disk 507 with Retry-After, anything else 500.
+func storeFailure(err error) *result {
+	var tooBig *store.TooBigError
+	switch {
+	case errors.As(err, &tooBig):
+		return fail(http.StatusRequestEntityTooLarge, OutcomeTooLarge,
+			"the request's %d entities do not fit in one transaction, and a request is written all or nothing: send at most about %d entities like these per request",
+			tooBig.Entities, tooBig.Limit())
+	case errors.Is(err, store.ErrDiskFull):
+		res := fail(http.StatusInsufficientStorage, OutcomeDiskFull, "%v", err)
+		res.retryAfter = 60
+		return res
+	case errors.Is(err, entity.ErrInvalid):
+		return fail(http.StatusBadRequest, OutcomeBadRequest, "%v", err)
+	}
+	return fail(http.StatusInternalServerError, OutcomeError, "%v", err)
 }
 
 // secrets are the values redacted from messages and the receiver log.
@@ -359,87 +422,6 @@ func (q *request) redact(s string) string {
 		s = q.eng.Config().Redact(s)
 	}
 	return s
-}
-
-// sensitiveHeaders are logged as "***" whatever they hold.
-var sensitiveHeaders = map[string]bool{
-	"authorization": true, "proxy-authorization": true, "cookie": true, "set-cookie": true,
-	"webhook-signature": true, "x-api-key": true,
-}
-
-// loggedHeaders gives the request's headers with lower-cased names, secrets
-// redacted: sensitive headers, the validation headers, and any header
-// holding a secret.
-func (q *request) loggedHeaders() map[string]string {
-	hidden := map[string]bool{}
-	for _, v := range q.cfg.Validation {
-		if v.Header != "" {
-			hidden[strings.ToLower(v.Header)] = true
-		}
-	}
-	out := make(map[string]string, len(q.r.Header))
-	for name, vals := range q.r.Header {
-		lname := strings.ToLower(name)
-		v := strings.Join(vals, ", ")
-		if sensitiveHeaders[lname] || hidden[lname] || q.redact(v) != v {
-			v = "***"
-		}
-		out[lname] = v
-	}
-	return out
-}
-
-// logEntry is one request in a receiver-log dataset.
-type logEntry struct {
-	ID           string            `json:"_id"`
-	Pipe         string            `json:"pipe"`
-	Time         string            `json:"time"`
-	Method       string            `json:"method"`
-	Path         string            `json:"path"`
-	Query        string            `json:"query,omitempty"`
-	RemoteAddr   string            `json:"remote_addr,omitempty"`
-	Headers      map[string]string `json:"headers"`
-	BodyBytes    int64             `json:"body_bytes"`
-	Outcome      string            `json:"outcome"`
-	Status       int               `json:"status"`
-	LatencyMS    float64           `json:"latency_ms"`
-	Entities     int               `json:"entities"`
-	Error        string            `json:"error,omitempty"`
-	WebhookID    string            `json:"webhook_id,omitempty"`
-	SequenceID   string            `json:"sequence_id,omitempty"`
-	SeqRequestID string            `json:"sequence_request_id,omitempty"`
-}
-
-// writeLog appends the request to the pipe's receiver-log dataset. A
-// failure is logged, never the request's.
-func (rc *Receiver) writeLog(q *request, res *result, start time.Time, elapsed time.Duration) {
-	e := logEntry{
-		ID:         q.id,
-		Pipe:       q.pipe,
-		Time:       "~t" + start.UTC().Format(time.RFC3339Nano),
-		Method:     q.r.Method,
-		Path:       q.r.URL.Path,
-		Query:      q.redact(q.r.URL.RawQuery),
-		RemoteAddr: q.r.RemoteAddr,
-		Headers:    q.loggedHeaders(),
-		BodyBytes:  q.bodyBytes,
-		Outcome:    res.outcome,
-		Status:     res.status,
-		LatencyMS:  float64(elapsed.Microseconds()) / 1000,
-		Entities:   res.entities,
-		Error:      res.msg,
-		WebhookID:  q.webhookID,
-	}
-	if q.sync.full {
-		e.SequenceID, e.SeqRequestID = q.sync.sequenceID, q.sync.requestID
-	}
-	b, err := json.Marshal(e)
-	if err == nil {
-		_, err = q.eng.Store().Write(LogDatasetPrefix+q.pipe, []entity.Entity{b}, store.WriteOptions{})
-	}
-	if err != nil {
-		rc.log.Warn("receiver: writing the receiver log", "pipe", q.pipe, "error", err)
-	}
 }
 
 // ctxNoCancel keeps work that must finish once begun (the deletions at the

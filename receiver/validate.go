@@ -61,13 +61,28 @@ func verifyHeader(v sources.RequestValidation, h http.Header) error {
 // verifyHMAC checks a header holding the HMAC-SHA256 of the raw body, hex
 // or base64, after an optional prefix (GitHub's "sha256=").
 func verifyHMAC(v sources.RequestValidation, h http.Header, body []byte) error {
+	sig, err := hmacSignature(v, h)
+	if err != nil {
+		return err
+	}
+	mac := hmac.New(sha256.New, v.Key)
+	mac.Write(body)
+	if !hmac.Equal(sig, mac.Sum(nil)) {
+		return fmt.Errorf("signature header %s does not match the body", v.Header)
+	}
+	return nil
+}
+
+// hmacSignature reads the signature an hmac check compares: the header,
+// after its prefix, decoded.
+func hmacSignature(v sources.RequestValidation, h http.Header) ([]byte, error) {
 	got := strings.TrimSpace(h.Get(v.Header))
 	if got == "" {
-		return fmt.Errorf("missing signature header %s", v.Header)
+		return nil, fmt.Errorf("missing signature header %s", v.Header)
 	}
 	if v.Prefix != "" {
 		if len(got) < len(v.Prefix) || !strings.EqualFold(got[:len(v.Prefix)], v.Prefix) {
-			return fmt.Errorf("signature header %s does not start with %q", v.Header, v.Prefix)
+			return nil, fmt.Errorf("signature header %s does not start with %q", v.Header, v.Prefix)
 		}
 		got = got[len(v.Prefix):]
 	}
@@ -82,14 +97,9 @@ func verifyHMAC(v sources.RequestValidation, h http.Header, body []byte) error {
 		sig, err = hex.DecodeString(got)
 	}
 	if err != nil {
-		return fmt.Errorf("signature header %s is not %s", v.Header, v.Encoding)
+		return nil, fmt.Errorf("signature header %s is not %s", v.Header, v.Encoding)
 	}
-	mac := hmac.New(sha256.New, v.Key)
-	mac.Write(body)
-	if !hmac.Equal(sig, mac.Sum(nil)) {
-		return fmt.Errorf("signature header %s does not match the body", v.Header)
-	}
-	return nil
+	return sig, nil
 }
 
 // Standard Webhooks headers.
@@ -104,26 +114,15 @@ const (
 // HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}", and the
 // timestamp must be within the tolerance of now, either way.
 func verifyStandardWebhooks(v sources.RequestValidation, h http.Header, body []byte, now time.Time) (string, error) {
-	id, ts, sigs := h.Get(headerWebhookID), h.Get(headerWebhookTimestamp), h.Get(headerWebhookSignature)
-	if id == "" || ts == "" || sigs == "" {
-		return "", errors.New("missing Standard Webhooks headers (webhook-id, webhook-timestamp and webhook-signature are required)")
-	}
-	sec, err := strconv.ParseInt(strings.TrimSpace(ts), 10, 64)
+	id, sec, sigs, err := standardWebhooksHeaders(v, h, now)
 	if err != nil {
-		return "", errors.New("webhook-timestamp is not a Unix time in seconds")
-	}
-	at := time.Unix(sec, 0)
-	switch {
-	case now.Sub(at) > v.Tolerance:
-		return "", fmt.Errorf("webhook-timestamp is too old (more than %s ago)", v.Tolerance)
-	case at.Sub(now) > v.Tolerance:
-		return "", fmt.Errorf("webhook-timestamp is too far in the future (more than %s ahead)", v.Tolerance)
+		return "", err
 	}
 	mac := hmac.New(sha256.New, v.Key)
 	mac.Write([]byte(id + "." + strconv.FormatInt(sec, 10) + "."))
 	mac.Write(body)
 	want := []byte(base64.StdEncoding.EncodeToString(mac.Sum(nil)))
-	for _, s := range strings.Fields(sigs) {
+	for _, s := range sigs {
 		version, sig, ok := strings.Cut(s, ",")
 		if ok && version == "v1" && hmac.Equal([]byte(sig), want) {
 			return id, nil
@@ -132,61 +131,56 @@ func verifyStandardWebhooks(v sources.RequestValidation, h http.Header, body []b
 	return "", errors.New("no webhook-signature entry matches the message")
 }
 
-// Replay states of a Standard Webhooks message id.
-const (
-	replayNew = iota
-	replaySeen
-	replayInFlight
-)
-
-// replayCache remembers the Standard Webhooks message ids accepted
-// recently, and those being received right now.
-type replayCache struct {
-	mu        sync.Mutex
-	ids       map[string]time.Time // key -> when to forget it; zero while in flight
-	lastSweep time.Time
-}
-
-func newReplayCache() *replayCache { return &replayCache{ids: map[string]time.Time{}} }
-
-// reserve claims key for a request, unless it was accepted (and not yet
-// forgotten) or another request holds it.
-func (c *replayCache) reserve(key string, now time.Time) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if now.Sub(c.lastSweep) > time.Minute {
-		for k, until := range c.ids {
-			if !until.IsZero() && now.After(until) {
-				delete(c.ids, k)
-			}
-		}
-		c.lastSweep = now
+// standardWebhooksHeaders reads and checks the Standard Webhooks headers:
+// all three present, the timestamp within the tolerance, and at least one
+// "v1," signature entry.
+func standardWebhooksHeaders(v sources.RequestValidation, h http.Header, now time.Time) (id string, sec int64, sigs []string, err error) {
+	id, ts, sig := h.Get(headerWebhookID), h.Get(headerWebhookTimestamp), h.Get(headerWebhookSignature)
+	if id == "" || ts == "" || sig == "" {
+		return "", 0, nil, errors.New("missing Standard Webhooks headers (webhook-id, webhook-timestamp and webhook-signature are required)")
 	}
-	until, ok := c.ids[key]
+	sec, err = strconv.ParseInt(strings.TrimSpace(ts), 10, 64)
+	if err != nil {
+		return "", 0, nil, errors.New("webhook-timestamp is not a Unix time in seconds")
+	}
+	at := time.Unix(sec, 0)
 	switch {
-	case ok && until.IsZero():
-		return replayInFlight
-	case ok && now.Before(until):
-		return replaySeen
+	case now.Sub(at) > v.Tolerance:
+		return "", 0, nil, fmt.Errorf("webhook-timestamp is too old (more than %s ago)", v.Tolerance)
+	case at.Sub(now) > v.Tolerance:
+		return "", 0, nil, fmt.Errorf("webhook-timestamp is too far in the future (more than %s ahead)", v.Tolerance)
 	}
-	c.ids[key] = time.Time{}
-	return replayNew
+	for _, s := range strings.Fields(sig) {
+		if strings.HasPrefix(s, "v1,") {
+			sigs = append(sigs, s)
+		}
+	}
+	if len(sigs) == 0 {
+		return "", 0, nil, errors.New(`webhook-signature has no "v1," entry`)
+	}
+	return id, sec, sigs, nil
 }
 
-// accept remembers key as accepted until the given time.
-func (c *replayCache) accept(key string, until time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ids[key] = until
-}
-
-// release forgets a key whose request failed, so a retry is received.
-func (c *replayCache) release(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if until, ok := c.ids[key]; ok && until.IsZero() {
-		delete(c.ids, key)
+// precheck runs what of the validation checks needs no body — a shared
+// secret header whole; the presence and form of a signature header; the
+// Standard Webhooks headers and timestamp — so that a request that cannot
+// pass is refused before its body is read.
+func precheck(vs sources.RequestValidations, h http.Header, now time.Time) error {
+	for _, v := range vs {
+		var err error
+		switch v.Type {
+		case sources.ValidationHeader:
+			err = verifyHeader(v, h)
+		case sources.ValidationHMAC:
+			_, err = hmacSignature(v, h)
+		case sources.ValidationStandardWebhooks:
+			_, _, _, err = standardWebhooksHeaders(v, h, now)
+		}
+		if err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // templateCache holds compiled validation_expression templates by source.

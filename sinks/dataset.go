@@ -98,7 +98,7 @@ func (s *datasetSink) WriteWith(_ context.Context, es []entity.Entity, p compone
 	if err != nil {
 		return component.WriteStats{}, err
 	}
-	res, err := s.store.Write(s.cfg.Dataset, es, store.WriteOptions{FullRun: p.FullRun, Commit: p.Commit})
+	res, err := s.store.Write(s.cfg.Dataset, es, store.WriteOptions{FullRun: p.FullRun, Commit: p.Commit, Atomic: p.Atomic})
 	return component.WriteStats{Written: res.Written, Unchanged: res.Unchanged + dropped, Deleted: res.Deleted}, err
 }
 

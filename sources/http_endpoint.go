@@ -39,6 +39,10 @@ type HTTPEndpointConfig struct {
 	Logging bool `json:"logging"`
 	// Trace is Sesam's switch for the same log; either turns it on.
 	Trace bool `json:"trace"`
+	// LoggingMaxEntries and LoggingMaxAgeSeconds bound the receiver log:
+	// older entries are pruned.
+	LoggingMaxEntries    int `json:"logging_max_entries"`
+	LoggingMaxAgeSeconds int `json:"logging_max_age_seconds"`
 	// AutoPopulateDataset marks the sink's dataset populated once entities
 	// have been received (Sesam's default).
 	AutoPopulateDataset bool `json:"auto_populate_dataset"`
@@ -49,11 +53,24 @@ type HTTPEndpointConfig struct {
 
 // Validate checks the limits.
 func (c *HTTPEndpointConfig) Validate() error {
+	var errs []error
 	if c.MaxBodyBytes < 1 {
-		return &pipes.FieldError{Field: "max_body_bytes", Err: errors.New("max_body_bytes must be a positive number of bytes")}
+		errs = append(errs, &pipes.FieldError{Field: "max_body_bytes", Err: errors.New("max_body_bytes must be a positive number of bytes")})
 	}
-	return nil
+	if c.LoggingMaxEntries < 1 {
+		errs = append(errs, &pipes.FieldError{Field: "logging_max_entries", Err: errors.New("logging_max_entries must be a positive number of log entries")})
+	}
+	if c.LoggingMaxAgeSeconds < 1 {
+		errs = append(errs, &pipes.FieldError{Field: "logging_max_age_seconds", Err: errors.New("logging_max_age_seconds must be a positive number of seconds")})
+	}
+	return errors.Join(errs...)
 }
+
+// Receiver-log bounds unless the config says otherwise.
+const (
+	DefaultLoggingMaxEntries    = 10_000
+	DefaultLoggingMaxAgeSeconds = 7 * 24 * 3600
+)
 
 // Secrets lists the secrets of the validation checks, for redaction.
 func (c *HTTPEndpointConfig) Secrets() []string {
@@ -281,7 +298,8 @@ func (t *JinjaTemplate) DecodeNode(n *pipes.Node) pipes.Errors {
 var httpEndpointSpec = component.Typed(component.KindSource, "http_endpoint",
 	"Receives entities pushed over HTTP to the pipe's receiver endpoint (POST /api/receivers/<pipe>/entities), with optional request validation; a pump reads nothing.",
 	func() *HTTPEndpointConfig {
-		return &HTTPEndpointConfig{MaxBodyBytes: DefaultMaxBodyBytes, AutoPopulateDataset: true}
+		return &HTTPEndpointConfig{MaxBodyBytes: DefaultMaxBodyBytes, AutoPopulateDataset: true,
+			LoggingMaxEntries: DefaultLoggingMaxEntries, LoggingMaxAgeSeconds: DefaultLoggingMaxAgeSeconds}
 	},
 	func(*HTTPEndpointConfig, component.Env) (component.Source, error) { return httpEndpoint{}, nil })
 
