@@ -25,25 +25,44 @@ func (f *configFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.secrets, "secrets", "", "a JSON object file of secrets for $SECRET(name); SLUICE_SECRET_<name> variables also work")
 }
 
-// load reads the config folder, printing every problem and warning.
+// load reads the config folder, printing every problem and warning. A
+// config with problems fails with a reportedError around its pipes.Errors.
 func (a *app) load(f *configFlags) (*pipes.Config, error) {
-	secrets, err := secretsLookup(f.secrets)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := pipes.Load(f.dir, pipes.Options{Types: engine.DefaultRegistry(), Secrets: secrets})
+	cfg, err := loadConfig(f)
 	if cfg != nil {
 		for _, w := range cfg.Warnings {
-			fmt.Fprintln(a.stderr, w) // the message itself says "warning:"
+			fmt.Fprintln(a.stderr, cfg.Redact(w.Error())) // the message itself says "warning:"
 		}
 	}
 	var problems pipes.Errors
 	if errors.As(err, &problems) {
 		for _, p := range problems {
-			fmt.Fprintln(a.stderr, cfg.Redact(p.Error()))
+			fmt.Fprintln(a.stderr, p)
 		}
 		fmt.Fprintf(a.stderr, "%d problem%s in %s\n", len(problems), plural(len(problems)), f.dir)
-		return nil, exitError{1}
+		return nil, reportedError{err}
+	}
+	return cfg, err
+}
+
+// loadConfig reads the config folder and prints nothing, for the service's
+// reloads. A config with problems comes back as far as it loaded, with
+// the problems as a pipes.Errors whose messages have the secrets redacted.
+func loadConfig(f *configFlags) (*pipes.Config, error) {
+	secrets, err := secretsLookup(f.secrets)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pipes.Load(f.dir, pipes.Options{Types: engine.DefaultRegistry(), Secrets: secrets})
+	var problems pipes.Errors
+	if cfg != nil && errors.As(err, &problems) {
+		redacted := make(pipes.Errors, len(problems))
+		for i, p := range problems {
+			c := *p
+			c.Msg = cfg.Redact(c.Msg)
+			redacted[i] = &c
+		}
+		return cfg, redacted
 	}
 	return cfg, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -38,12 +39,21 @@ func (a *app) runCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			log := a.logger()
+			// A reload hands its problems back to whoever asked (the API
+			// answer, the SIGHUP log) instead of printing them.
 			load := func() (*pipes.Config, error) {
 				if cfg := first; cfg != nil {
 					first = nil
 					return cfg, nil
 				}
-				return a.load(&cf)
+				cfg, err := loadConfig(&cf)
+				if err == nil {
+					for _, w := range cfg.Warnings {
+						log.Warn("config warning", "warning", cfg.Redact(w.Error()))
+					}
+				}
+				return cfg, err
 			}
 			st, err := a.openStore(dataDir, true)
 			if err != nil {
@@ -54,7 +64,6 @@ func (a *app) runCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := a.logger()
 			svc, err := service.New(service.Options{Load: load, Store: st, Registry: engine.DefaultRegistry(), Logger: log, Token: token})
 			if err != nil {
 				ln.Close()
@@ -75,9 +84,7 @@ func (a *app) runCmd() *cobra.Command {
 			defer signal.Stop(hup)
 			go func() {
 				for range hup {
-					if err := svc.Reload(); err != nil {
-						log.Error("config reload refused; the running config stays", "error", err)
-					}
+					logReload(log, svc.Reload())
 				}
 			}()
 			fmt.Fprintf(a.stderr, "sluice: serving on http://%s (config %s, data %s)\n", ln.Addr(), cf.dir, dataDir)
@@ -94,4 +101,19 @@ func (a *app) runCmd() *cobra.Command {
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:9042", "the address the HTTP API listens on")
 	cmd.Flags().StringVar(&token, "token", "", "the bearer token the management API requires (default $SLUICE_API_TOKEN); needed beyond loopback")
 	return cmd
+}
+
+// logReload logs what a SIGHUP reload did: each problem of a refused config
+// on a line of its own, with its place, as validate prints them.
+func logReload(log *slog.Logger, err error) {
+	var problems pipes.Errors
+	switch {
+	case errors.As(err, &problems):
+		for _, p := range problems {
+			log.Error("config problem", "problem", p.Error())
+		}
+		log.Error("config reload refused; the running config stays", "problems", len(problems))
+	case err != nil:
+		log.Error("config reload refused; the running config stays", "error", err)
+	}
 }

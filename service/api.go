@@ -341,6 +341,11 @@ func (s *Service) datasetEntity(w http.ResponseWriter, r *http.Request) {
 
 func (s *Service) reload(w http.ResponseWriter, r *http.Request) {
 	if err := s.Reload(); err != nil {
+		if body, ok := refusedConfig(err); ok {
+			s.log.Warn("config reload refused; the running config stays", "problems", len(body.Problems))
+			writeJSON(w, http.StatusUnprocessableEntity, body)
+			return
+		}
 		writeError(w, http.StatusUnprocessableEntity, err)
 		return
 	}

@@ -22,7 +22,9 @@ import (
 // Options configure a Service.
 type Options struct {
 	// Load reads and validates the config folder; it is called again on a
-	// reload.
+	// reload. A config with problems fails with a pipes.Errors (errors.As
+	// finds it) and, so its secrets can be redacted, the config as far as
+	// it loaded.
 	Load     func() (*pipes.Config, error)
 	Store    *store.Store
 	Registry *component.Registry
@@ -145,12 +147,13 @@ func (s *Service) datasetChanged(pipe string) {
 
 // Reload loads the config again. Only a config that loads and builds
 // completely replaces the running one; otherwise nothing changes and the
-// error says why. Runs under way are stopped (their batch rolls back) and
-// the new scheduler takes over.
+// error says why: a config with problems gives every one of them as a
+// pipes.Errors, secrets redacted. Runs under way are stopped (their batch
+// rolls back) and the new scheduler takes over.
 func (s *Service) Reload() error {
 	cfg, err := s.opts.Load()
 	if err != nil {
-		return err
+		return redactProblems(cfg, err)
 	}
 	eng, err := engine.New(context.Background(), cfg, s.opts.Store, s.opts.Registry, s.opts.Logger)
 	if err != nil {
