@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,9 +32,15 @@ func (a *app) dtlCmd() *cobra.Command {
 func (a *app) dtlEvalCmd() *cobra.Command {
 	var source string
 	cmd := &cobra.Command{
-		Use:   "eval EXPR",
+		Use:   "eval EXPR [--source FILE|JSON]",
 		Short: "Evaluate one DTL expression (JSON) with _S from --source (default {}); print the value as JSON",
-		Args:  cobra.ExactArgs(1),
+		Long: `Evaluate one DTL expression (JSON) and print its value as JSON.
+
+_S is the entity given by --source: inline JSON when the value starts with
+"{", else the path of a JSON file; without --source it is {}.`,
+		Example: `  sluice dtl eval '["upper", "_S.name"]' --source '{"name": "ada"}'
+  sluice dtl eval '["upper", "_S.name"]' --source person.json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := pipes.Parse("EXPR", []byte(args[0]))
 			if err != nil {
@@ -43,15 +50,9 @@ func (a *app) dtlEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var src dtl.Value = dtl.NewDict(0)
-			if source != "" {
-				b, err := os.ReadFile(source)
-				if err != nil {
-					return err
-				}
-				if src, err = dtl.DecodeJSON(bytes.TrimSpace(b)); err != nil {
-					return fmt.Errorf("%s: %w", source, err)
-				}
+			src, err := evalSource(source)
+			if err != nil {
+				return err
 			}
 			v, err := dtl.EvalExpr(cmd.Context(), e, src, nil)
 			if err != nil {
@@ -61,8 +62,36 @@ func (a *app) dtlEvalCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&source, "source", "", "a JSON file whose value is bound to _S")
+	cmd.Flags().StringVar(&source, "source", "", "the entity bound to _S: inline JSON starting with {, or a JSON file")
 	return cmd
+}
+
+// evalSource reads the value of _S: inline JSON when source starts with
+// "{" (after white space), else the JSON file it names, else {}.
+func evalSource(source string) (dtl.Value, error) {
+	if source == "" {
+		return dtl.NewDict(0), nil
+	}
+	if inline := strings.TrimSpace(source); strings.HasPrefix(inline, "{") {
+		// Parse first for an error that says where the JSON breaks.
+		if _, err := pipes.Parse("--source", []byte(inline)); err != nil {
+			return nil, fmt.Errorf("the inline --source entity is not valid JSON: %w", err)
+		}
+		v, err := dtl.DecodeJSON([]byte(inline))
+		if err != nil {
+			return nil, fmt.Errorf("the inline --source entity: %w", err)
+		}
+		return v, nil
+	}
+	b, err := os.ReadFile(source)
+	if err != nil {
+		return nil, fmt.Errorf("--source: %w (give a JSON file, or an inline entity starting with {)", err)
+	}
+	v, err := dtl.DecodeJSON(bytes.TrimSpace(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return v, nil
 }
 
 func (a *app) dtlRunCmd() *cobra.Command {

@@ -41,6 +41,16 @@ func TestDTLEval(t *testing.T) {
 		{[]string{"dtl", "eval", `["uper", "a"]`}, 1, "", `EXPR:1:2: /0: unknown DTL function "uper" (did you mean "upper"?)`},
 		{[]string{"dtl", "eval", `["upper", "a"`}, 1, "", "EXPR:1:"},
 		{[]string{"dtl", "eval", `["fail!", "stop here"]`}, 1, "", "stop here"},
+		// --source also takes the entity inline.
+		{[]string{"dtl", "eval", `["upper", "_S.name"]`, "--source", `{"name": "ada"}`}, 0, `"ADA"` + "\n", ""},
+		{[]string{"dtl", "eval", `["+", "_S.n", 1]`, "--source", "\n  {\"n\": 9223372036854775807}\n"}, 0, "9223372036854775808\n", ""},
+		{[]string{"dtl", "eval", `"_S.born"`, "--source", `{"born": "~t1815-12-10T00:00:00Z"}`}, 0, `"~t1815-12-10T00:00:00Z"` + "\n", ""},
+		{[]string{"dtl", "eval", `"_S.name"`, "--source", `{"name": "ada",}`}, 1, "",
+			"sluice: the inline --source entity is not valid JSON: --source:1:15: invalid character"},
+		{[]string{"dtl", "eval", `"_S.name"`, "--source", `{"name": "ada"`}, 1, "", "the inline --source entity is not valid JSON: --source:1:"},
+		{[]string{"dtl", "eval", `"_S.k"`, "--source", `{"k": 1, "k": 2}`}, 1, "", `the inline --source entity is not valid JSON: --source:1:10: /k: duplicate key "k"`},
+		{[]string{"dtl", "eval", `"_S.name"`, "--source", filepath.Join(filepath.Dir(src), "nope.json")}, 1, "",
+			"nope.json: no such file or directory (give a JSON file, or an inline entity starting with {)"},
 	} {
 		code, out, errOut := sluiceIn(t, "", tc.args...)
 		if code != tc.code || out != tc.out || !strings.Contains(errOut, tc.err) {
