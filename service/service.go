@@ -32,6 +32,8 @@ type Options struct {
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// the management API. Serve refuses a non-loopback address without it.
 	Token string
+	// Limits protect the HTTP server from slow and hostile clients.
+	Limits Limits
 }
 
 // Service is a running sluice: one engine at a time (a reload swaps it),
@@ -198,9 +200,10 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	if !IsLoopback(ln.Addr().String()) && s.opts.Token == "" {
 		return errors.New("listening beyond loopback needs an API token (--token or SLUICE_API_TOKEN)")
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	limits := s.opts.Limits.withDefaults()
+	srv := limits.server(s.Handler())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(limits.listener(ln)) }()
 	select {
 	case err := <-errc:
 		return err
