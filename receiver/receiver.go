@@ -217,6 +217,10 @@ func (rc *Receiver) receive(w http.ResponseWriter, q *request) *result {
 		return fail(http.StatusBadRequest, OutcomeBadRequest, "reading the body: %v", err)
 	}
 
+	// The body is in: from here the sender waits for its answer on purpose
+	// (a write may wait on deliveries), and the answer is small.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+
 	wid, keep, err := verify(cfg.Validation, r.Header, body, rc.now())
 	if err != nil {
 		return fail(http.StatusUnauthorized, OutcomeRejected, "%v", err)

@@ -69,6 +69,7 @@ func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) {
 // resendDelivery answers POST /api/pipes/{id}/deliveries/{webhook_id}/resend:
 // 200 with the delivery when it was delivered, 502 when not.
 func (s *Service) resendDelivery(w http.ResponseWriter, r *http.Request) {
+	waitsOnPurpose(w)
 	sink, ok := s.webhookSink(w, r)
 	if !ok {
 		return
@@ -91,6 +92,7 @@ func (s *Service) resendDelivery(w http.ResponseWriter, r *http.Request) {
 // replayDeliveries answers POST /api/pipes/{id}/deliveries/replay with
 // from_offset, to_offset and/or since (form or JSON).
 func (s *Service) replayDeliveries(w http.ResponseWriter, r *http.Request) {
+	waitsOnPurpose(w)
 	sink, ok := s.webhookSink(w, r)
 	if !ok {
 		return

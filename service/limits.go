@@ -84,3 +84,10 @@ func (l Limits) server(h http.Handler) *http.Server {
 func (l Limits) listener(ln net.Listener) net.Listener {
 	return netutil.LimitListener(ln, l.MaxConnections)
 }
+
+// waitsOnPurpose lifts the write deadline of a request whose answer comes
+// only when the work it started ends (a replay, a test send, a run with
+// wait=true): its client waits on purpose, and the answer is small.
+func waitsOnPurpose(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+}

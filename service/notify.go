@@ -84,6 +84,7 @@ func (s *Service) listDestinations(w http.ResponseWriter, r *http.Request) {
 // pipe.completed event now and answers with what the destination did, 200
 // when it answered 2xx and 502 when it did not.
 func (s *Service) testDestination(w http.ResponseWriter, r *http.Request) {
+	waitsOnPurpose(w)
 	id := r.PathValue("id")
 	if s.Engine().Config().Destination(id) == nil {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no destination %q", id))
