@@ -35,8 +35,13 @@ type app struct {
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, logLevel: logLevel{slog.LevelWarn}}
 	root := &cobra.Command{
-		Use:           "sluice",
-		Short:         "sluice runs declarative JSON pipes: sources → DTL/REST transforms → sinks, kept as versioned datasets",
+		Use:   "sluice",
+		Short: "sluice runs declarative JSON pipes: sources → DTL/REST transforms → sinks, kept as versioned datasets",
+		Long: `sluice runs declarative JSON pipes: sources → DTL/REST transforms → sinks, kept as versioned datasets.
+
+Exit status: 0 on success, 1 when a command fails, 2 when the command line is
+wrong (an unknown command or flag, a bad flag value, the wrong number of
+arguments).`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
