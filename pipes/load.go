@@ -235,28 +235,35 @@ func (l *loader) checkID(obj, id *Node) bool {
 	return true
 }
 
-// SecretHolder is implemented by component configs holding secrets (a
-// signing secret), so that a secret written literally, not through
-// $SECRET, is redacted all the same.
+// SecretHolder is implemented by component and system configs holding
+// secrets (a signing secret, a password, an Authorization header), so
+// that Redact hides them wherever they came from: $SECRET, $ENV or
+// written literally.
 type SecretHolder interface {
 	ConfigSecrets() []string
 }
 
-// literalSecrets adds the secrets components hold to what Redact hides.
+// literalSecrets adds the secrets that components, systems and
+// destinations hold to what Redact hides.
 func (l *loader) literalSecrets() {
+	var holders []any
 	for _, p := range l.cfg.Pipes {
 		for _, c := range append([]Component{p.Source, p.Sink}, p.Transforms...) {
-			h, ok := c.Config.(SecretHolder)
-			if !ok {
-				continue
-			}
-			for _, s := range h.ConfigSecrets() {
-				if s != "" && !slices.Contains(l.cfg.secrets, s) {
-					l.cfg.secrets = append(l.cfg.secrets, s)
-				}
-			}
+			holders = append(holders, c.Config)
 		}
 	}
+	for _, s := range l.cfg.Systems {
+		holders = append(holders, s.Component.Config)
+	}
+	for _, d := range l.cfg.Destinations {
+		holders = append(holders, d)
+	}
+	for _, h := range holders {
+		if h, ok := h.(SecretHolder); ok {
+			l.cfg.addSecrets(h.ConfigSecrets()...)
+		}
+	}
+	l.cfg.addSecrets() // sorts the $SECRET values in too, longest first
 }
 
 // SystemReferrer is implemented by component configs that use a system

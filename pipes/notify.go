@@ -38,6 +38,18 @@ type Destination struct {
 	Node  *Node
 }
 
+// ConfigSecrets lists what a destination holds that Redact must hide: its
+// signing secrets (with and without "whsec_"), its credential headers and
+// the credentials in its URL.
+func (d *Destination) ConfigSecrets() []string {
+	var out []string
+	for _, s := range d.Secrets {
+		out = append(out, s, strings.TrimPrefix(s, "whsec_"))
+	}
+	out = append(out, HeaderSecrets(d.Headers)...)
+	return append(out, URLSecrets(d.URL)...)
+}
+
 // DestinationRetry is a destination's "retry" object. It mirrors
 // webhook.Retry field for field, but as pointers, because package webhook
 // imports pipes and so cannot be imported here: package notify lays the

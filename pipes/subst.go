@@ -2,6 +2,7 @@ package pipes
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -93,10 +94,22 @@ func replaceNode(n, v *Node) {
 func (c *Config) Redact(s string) string {
 	for _, v := range c.secrets {
 		if len(v) >= minRedacted {
-			s = strings.ReplaceAll(s, v, "***")
+			s = strings.ReplaceAll(s, v, Redacted)
 		}
 	}
 	return s
+}
+
+// addSecrets adds values for Redact to hide, keeping the longest first so
+// that a secret holding a shorter one (a "whsec_" secret and its key) is
+// hidden whole.
+func (c *Config) addSecrets(values ...string) {
+	for _, v := range values {
+		if v != "" && !slices.Contains(c.secrets, v) {
+			c.secrets = append(c.secrets, v)
+		}
+	}
+	slices.SortStableFunc(c.secrets, func(a, b string) int { return len(b) - len(a) })
 }
 
 // minRedacted is the shortest secret Redact replaces: shorter values would

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -210,4 +211,58 @@ func (o *Overrides) over(base Overrides) Overrides {
 		base.RateLimitingDelay = o.RateLimitingDelay
 	}
 	return base
+}
+
+// ConfigSecrets lists what a REST system holds that the config's
+// redaction must hide, whether written literally or not: the password
+// (and the Basic credentials made of it), the JWT, the OAuth2 client
+// secret and tokens, credential headers and params, and credentials in
+// its URLs.
+func (c *SystemConfig) ConfigSecrets() []string {
+	out := []string{c.Password, c.JWTToken}
+	if c.Password != "" {
+		out = append(out, base64.StdEncoding.EncodeToString([]byte(c.Username+":"+c.Password)))
+	}
+	if o := c.OAuth2; o != nil {
+		out = append(out, o.ClientSecret, o.AccessToken, o.RefreshToken)
+		for k, v := range o.Extra {
+			if pipes.IsSecretName(k) {
+				out = append(out, v)
+			}
+		}
+	}
+	out = append(out, pipes.HeaderSecrets(c.Headers)...)
+	out = append(out, pipes.URLSecrets(c.URLPattern)...)
+	out = append(out, pipes.URLSecrets(c.BaseURL)...)
+	for _, op := range c.Operations {
+		out = append(out, op.secrets()...)
+	}
+	return out
+}
+
+// ConfigSecrets lists the credentials of a rest source's, transform's or
+// sink's own operations and overrides.
+func (c *EndpointConfig) ConfigSecrets() []string {
+	var out []string
+	for _, op := range c.Operations {
+		out = append(out, op.secrets()...)
+	}
+	return append(out, c.Overrides.secrets()...)
+}
+
+// secrets are an operation's credential headers and params, the
+// credentials in its URL, and those of its overrides.
+func (o *OperationConfig) secrets() []string {
+	if o == nil {
+		return nil
+	}
+	out := pipes.HeaderSecrets(o.Headers)
+	out = append(out, pipes.URLSecrets(o.URL.Src)...)
+	out = append(out, pipes.NamedSecrets(o.Params)...)
+	return append(out, o.Overrides.secrets()...)
+}
+
+// secrets are the credentials written into properties and payloads.
+func (o *Overrides) secrets() []string {
+	return append(pipes.NamedSecrets(o.Properties), pipes.NamedSecrets(o.Payload)...)
 }

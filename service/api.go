@@ -106,7 +106,9 @@ func (s *Service) pipeInfo(id string) (pipeInfo, error) {
 		return pipeInfo{}, err
 	}
 	cfg := eng.Config()
-	info := pipeInfo{ID: id, Config: json.RawMessage(cfg.Redact(string(p.Config.Node.JSON())))}
+	// Credentials are hidden by name, whatever their source, then any
+	// secret value the config holds wherever else it appears.
+	info := pipeInfo{ID: id, Config: json.RawMessage(cfg.Redact(string(p.Config.Node.RedactedJSON())))}
 	info.Runtime.Running = s.scheduler().isRunning(id)
 	info.Runtime.Disabled = st.Disabled
 	info.Runtime.Offset = engine.OffsetJSON(st.LastSeen)

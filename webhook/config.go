@@ -152,9 +152,20 @@ func (c *SinkConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ConfigSecrets lists the signing secrets, so that the config's redaction
-// hides them even when they are written literally.
-func (c *SinkConfig) ConfigSecrets() []string { return c.allSecrets() }
+// ConfigSecrets lists the signing secrets (with and without "whsec_"),
+// the credential headers and the credentials in the URLs, so that the
+// config's redaction hides them even when they are written literally.
+func (c *SinkConfig) ConfigSecrets() []string {
+	var out []string
+	for _, s := range c.allSecrets() {
+		out = append(out, s, strings.TrimPrefix(s, "whsec_"))
+	}
+	out = append(out, pipes.HeaderSecrets(c.Headers)...)
+	for _, u := range []string{c.URL, c.Streams.Valid, c.Streams.Invalid} {
+		out = append(out, pipes.URLSecrets(u)...)
+	}
+	return out
+}
 
 // allSecrets lists the configured secrets.
 func (c *SinkConfig) allSecrets() []string {
