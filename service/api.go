@@ -207,6 +207,8 @@ func (s *Service) pump(w http.ResponseWriter, r *http.Request) {
 	switch op {
 	case "start":
 		if req["wait"] == "true" {
+			// The answer comes when the run ends, however long it takes.
+			waitsOnPurpose(w)
 			sum, err := sched.run(sched.ctx, id) // a client that gives up does not stop the run
 			if errors.Is(err, engine.ErrRunning) || errors.Is(err, engine.ErrDisabled) {
 				writeError(w, http.StatusConflict, err)

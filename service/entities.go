@@ -49,9 +49,8 @@ type entityStream struct {
 
 func newEntityStream(w http.ResponseWriter) *entityStream {
 	w.Header().Set("Content-Type", "application/json")
-	s := &entityStream{w: w, rc: http.NewResponseController(w)}
-	_ = s.rc.SetWriteDeadline(time.Now().Add(writeDeadline)) // not every writer has one
-	return s
+	// Until the first flush, the server's own write timeout holds.
+	return &entityStream{w: w, rc: http.NewResponseController(w)}
 }
 
 // add writes one entity.

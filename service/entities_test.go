@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // manyEntitiesPipe is a manual pipe whose dataset gets n entities.
@@ -64,5 +65,51 @@ func TestDatasetEntitiesLimit(t *testing.T) {
 	var got []json.RawMessage
 	if rec.Code != 200 || !rec.Flushed || json.Unmarshal(rec.Body.Bytes(), &got) != nil || len(got) != 600 {
 		t.Fatalf("streamed answer: %d flushed=%v %d entities", rec.Code, rec.Flushed, len(got))
+	}
+}
+
+// deadlineRecorder is a ResponseWriter that records the write deadlines
+// set on it and its flushes.
+type deadlineRecorder struct {
+	*httptest.ResponseRecorder
+	deadlines []time.Time
+	flushes   int
+}
+
+func (d *deadlineRecorder) SetWriteDeadline(t time.Time) error {
+	d.deadlines = append(d.deadlines, t)
+	return nil
+}
+
+func (d *deadlineRecorder) Flush() { d.flushes++; d.ResponseRecorder.Flush() }
+
+// Each flush of a long answer gives the client a fresh write deadline, so
+// the server's write timeout does not cut an answer that is being read.
+func TestEntityStreamExtendsWriteDeadline(t *testing.T) {
+	rec := &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
+	s := newEntityStream(rec)
+	for i := range 3*flushEvery + 1 {
+		if err := s.add([]byte(`{"_id":"` + strconv.Itoa(i) + `"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.end(); err != nil {
+		t.Fatal(err)
+	}
+	var got []json.RawMessage
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || len(got) != 3*flushEvery+1 {
+		t.Fatalf("body: %v, %d entities", err, len(got))
+	}
+	if rec.flushes != 4 || len(rec.deadlines) != 4 {
+		t.Fatalf("%d flushes and %d deadlines; want 4 of each", rec.flushes, len(rec.deadlines))
+	}
+	for _, d := range rec.deadlines {
+		if until := time.Until(d); until < writeDeadline-5*time.Second || until > writeDeadline {
+			t.Fatalf("a deadline %s away; want %s", until, writeDeadline)
+		}
+	}
+	empty := httptest.NewRecorder()
+	if s := newEntityStream(empty); s.end() != nil || empty.Body.String() != "[]\n" {
+		t.Fatalf("empty: %q", empty.Body.String())
 	}
 }
