@@ -15,35 +15,84 @@ import (
 )
 
 // TestVersionBinary: the built binary names its version, the commit it was
-// built from (when built in a repository) and its Go version.
+// built from and its Go version, as the toolchain recorded them.
 func TestVersionBinary(t *testing.T) {
 	line := mustSluice(t, "version").stdout
 	if flag := mustSluice(t, "--version").stdout; flag != line {
 		t.Errorf("--version %q differs from version %q", flag, line)
 	}
-	m := regexp.MustCompile(`^sluice (\S+) commit (unknown|([0-9a-f]{12})( \(modified\))?( \S+)?) (go\S+)\n$`).FindStringSubmatch(line)
-	if m == nil {
-		t.Fatalf("version line %q", line)
-	}
-	if m[6] != runtime.Version() {
-		t.Errorf("go version %q, want %q (the toolchain that built it)", m[6], runtime.Version())
-	}
-	inRepo := exec.Command("git", "-C", repoRoot, "rev-parse", "--git-dir").Run() == nil
-	switch {
-	case inRepo && m[3] == "":
-		t.Errorf("built in a git repository, but the version line has no commit: %q", line)
-	case inRepo:
-		// Other commits may have landed since the build: the commit need
-		// only exist.
-		if err := exec.Command("git", "-C", repoRoot, "cat-file", "-e", m[3]+"^{commit}").Run(); err != nil {
-			t.Errorf("commit %s of %q is not in the repository: %v", m[3], line, err)
-		}
-	case m[2] != "unknown":
-		t.Errorf("built outside a repository, but the version line names a commit: %q", line)
+	if want := recordedVersion(t, bin); line != want {
+		t.Errorf("version %q; want %q", line, want)
 	}
 	if r := sluice(t, "version", "now"); r.code != 2 {
 		t.Errorf("version with an argument: %v", r)
 	}
+
+	// A build with version control stamping (GOFLAGS may turn it off)
+	// names a commit of the repository.
+	if exec.Command("git", "-C", repoRoot, "rev-parse", "--git-dir").Run() != nil {
+		t.Skip("not in a git repository")
+	}
+	stamped := filepath.Join(t.TempDir(), "sluice")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", stamped, "./cmd/sluice")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -buildvcs=true: %v\n%s", err, out)
+	}
+	out, err := exec.Command(stamped, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`^sluice \S+ commit ([0-9a-f]{12})( \(modified\))? \S+ (go\S+)\n$`).FindStringSubmatch(string(out))
+	if m == nil || m[3] != runtime.Version() {
+		t.Fatalf("stamped version line %q", out)
+	}
+	if string(out) != recordedVersion(t, stamped) {
+		t.Errorf("stamped version %q; want %q", out, recordedVersion(t, stamped))
+	}
+	// Other commits may have landed since the build: the commit need only
+	// exist.
+	if err := exec.Command("git", "-C", repoRoot, "cat-file", "-e", m[1]+"^{commit}").Run(); err != nil {
+		t.Errorf("commit %s of %q is not in the repository: %v", m[1], out, err)
+	}
+}
+
+// recordedVersion is the version line expected from what `go version -m`
+// reads in the binary.
+func recordedVersion(t *testing.T, binary string) string {
+	t.Helper()
+	out, err := exec.Command("go", "version", "-m", binary).Output()
+	if err != nil {
+		t.Fatalf("go version -m: %v", err)
+	}
+	goVersion, version := "", "(devel)"
+	settings := map[string]string{}
+	for i, l := range strings.Split(string(out), "\n") {
+		f := strings.Split(strings.TrimSpace(l), "\t")
+		switch {
+		case i == 0:
+			goVersion = strings.TrimSpace(l[strings.LastIndex(l, " ")+1:])
+		case len(f) >= 3 && f[0] == "mod" && f[2] != "":
+			version = f[2]
+		case len(f) == 2 && f[0] == "build":
+			if k, v, ok := strings.Cut(f[1], "="); ok {
+				settings[k] = v
+			}
+		}
+	}
+	line := "sluice " + version + " commit "
+	if rev := settings["vcs.revision"]; rev == "" {
+		line += "unknown"
+	} else {
+		line += rev[:12]
+		if settings["vcs.modified"] == "true" {
+			line += " (modified)"
+		}
+		if at := settings["vcs.time"]; at != "" {
+			line += " " + at
+		}
+	}
+	return line + " " + goVersion + "\n"
 }
 
 // TestServiceReloadProblems: a reload of a config with problems answers
