@@ -98,11 +98,20 @@ func (a *app) openStore(dir string, create bool) (*store.Store, error) {
 			return nil, fmt.Errorf("no data folder %s (give the right one with --data)", dir)
 		}
 	}
-	st, err := store.Open(dir, store.Options{Logger: a.logger()})
+	st, err := store.Open(dir, a.storeOptions())
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("the data folder %s is in use by another sluice process (a running service or another command)", dir)
 	}
 	return st, err
+}
+
+// storeOptions are the store's options from the common flags.
+func (a *app) storeOptions() store.Options {
+	minFree := a.minFree.n
+	if minFree == 0 {
+		minFree = -1 // --min-free 0: no reserve
+	}
+	return store.Options{Logger: a.logger(), MinFree: minFree, FreeSpace: a.freeSpace}
 }
 
 func plural(n int) string {

@@ -88,7 +88,7 @@ func (a *app) destinationTestCmd() *cobra.Command {
 			if cfg.Destination(args[0]) == nil {
 				return unknownDestination(args[0], cfg)
 			}
-			st, err := store.Open(dataDir, store.Options{Logger: a.logger()})
+			st, err := store.Open(dataDir, a.storeOptions())
 			if errors.Is(err, store.ErrLocked) {
 				return fmt.Errorf("the data folder %s is in use by another sluice process; if `sluice run` has it, ask it: POST /api/destinations/%s/test", dataDir, args[0])
 			} else if err != nil {

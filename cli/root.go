@@ -7,6 +7,8 @@ import (
 	"log/slog"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sluice-sync/sluice/store"
 )
 
 // exitError carries an exit code for failures already reported.
@@ -27,13 +29,19 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	logLevel       logLevel
+	// minFree is the free space kept in reserve on the data folder's disk
+	// (--min-free; 0 turns the reserve off).
+	minFree byteSize
+	// freeSpace, when set, replaces the reading of the disk's free space
+	// (tests).
+	freeSpace func(dir string) (uint64, error)
 }
 
 // Run runs the command line and returns the process exit code: 0 on
 // success, 2 when the command line itself is wrong (usageError), 1 for
 // every other failure.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, logLevel: logLevel{slog.LevelWarn}}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, logLevel: logLevel{slog.LevelWarn}, minFree: byteSize{store.DefaultMinFree}}
 	root := &cobra.Command{
 		Use:   "sluice",
 		Short: "sluice runs declarative JSON pipes: sources → DTL/REST transforms → sinks, kept as versioned datasets",
@@ -52,6 +60,7 @@ arguments).`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().Var(&a.logLevel, "log-level", "log level: debug, info, warn or error (logs go to stderr)")
+	root.PersistentFlags().Var(&a.minFree, "min-free", "free space kept in reserve on the data folder's disk: below it, writes are refused until space is freed (0 turns it off)")
 	root.AddCommand(a.validateCmd(), a.pumpCmd(), a.datasetCmd(), a.dtlCmd(), a.runCmd(), a.deliveriesCmd(), a.secretCmd())
 	root.AddCommand(a.destinationCmd(), a.versionCmd())
 	// cobra adds these when it executes; adding them first lets

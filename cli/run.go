@@ -22,6 +22,8 @@ import (
 func (a *app) runCmd() *cobra.Command {
 	var cf configFlags
 	var dataDir, addr, token string
+	var limits service.Limits
+	bodyBudget := byteSize{receiver.DefaultBodyBudget}
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "The service: run pipes on their schedules, serve the HTTP API and receivers; SIGHUP reloads the config",
@@ -55,7 +57,9 @@ func (a *app) runCmd() *cobra.Command {
 				}
 				return cfg, err
 			}
-			st, err := a.openStore(dataDir, true)
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			st, err := a.openStoreWhenSpace(ctx, dataDir)
 			if err != nil {
 				return err
 			}
@@ -64,7 +68,7 @@ func (a *app) runCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, err := service.New(service.Options{Load: load, Store: st, Registry: engine.DefaultRegistry(), Logger: log, Token: token})
+			svc, err := service.New(service.Options{Load: load, Store: st, Registry: engine.DefaultRegistry(), Logger: log, Token: token, Limits: limits})
 			if err != nil {
 				ln.Close()
 				return err
@@ -74,11 +78,9 @@ func (a *app) runCmd() *cobra.Command {
 				ln.Close()
 				return err
 			}
-			rc := receiver.New(receiver.Options{Engine: svc.Engine, Logger: log, Observe: svc.Observe, Secrets: secrets})
+			rc := receiver.New(receiver.Options{Engine: svc.Engine, Logger: log, Observe: svc.Observe, Secrets: secrets, BodyBudget: bodyBudget.n})
 			svc.Mount("POST /api/receivers/{pipe}/entities", http.HandlerFunc(rc.ServeReceive))
 			svc.Mount("GET /api/publishers/{pipe}/entities", http.HandlerFunc(rc.ServePublish))
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
 			hup := make(chan os.Signal, 1)
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
@@ -100,6 +102,12 @@ func (a *app) runCmd() *cobra.Command {
 	cmd.Flags().StringVar(&dataDir, "data", "./sluice-data", "the data folder")
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:9042", "the address the HTTP API listens on")
 	cmd.Flags().StringVar(&token, "token", "", "the bearer token the management API requires (default $SLUICE_API_TOKEN); needed beyond loopback")
+	d := service.DefaultLimits
+	cmd.Flags().DurationVar(&limits.ReadTimeout, "read-timeout", d.ReadTimeout, "the longest a request (head and body) may take to arrive; a stalled body is cut off after it")
+	cmd.Flags().DurationVar(&limits.WriteTimeout, "write-timeout", d.WriteTimeout, "the longest a client may take to read an answer (streams and waits move it as they go)")
+	cmd.Flags().DurationVar(&limits.IdleTimeout, "idle-timeout", d.IdleTimeout, "how long an idle keep-alive connection stays open")
+	cmd.Flags().IntVar(&limits.MaxConnections, "max-connections", d.MaxConnections, "connections served at once; more wait until one is freed")
+	cmd.Flags().Var(&bodyBudget, "body-budget", "request bodies all receivers may hold in memory at once; past it they answer 503 with Retry-After")
 	return cmd
 }
 

@@ -94,7 +94,7 @@ func (a *app) heldDatasets(dir string) (map[string]bool, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(dir, store.Options{Logger: a.logger()})
+	st, err := store.Open(dir, a.storeOptions())
 	if err != nil {
 		return nil, err
 	}

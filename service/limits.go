@@ -60,10 +60,10 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxConnections == 0 {
 		l.MaxConnections = d.MaxConnections
-		var rl syscall.Rlimit
-		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && rl.Cur > 512 {
-			l.MaxConnections = min(l.MaxConnections, int(rl.Cur)-256)
-		}
+	}
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && rl.Cur > 512 && rl.Cur < 1<<30 {
+		l.MaxConnections = min(l.MaxConnections, int(rl.Cur)-256)
 	}
 	return l
 }
