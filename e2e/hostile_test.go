@@ -124,8 +124,8 @@ func receiverCases(now int64, accepted string, acceptedHeaders map[string]string
 		{name: "unpaired surrogate escape", req: open(`{"_id": "u1", "v": "\ud800"}`), status: 400, msg: "malformed JSON"},
 
 		// Deep nesting: refused, not a crash or a hang.
-		// KNOWN DEFECT (reported): the 400 comes at once, but its message
-		// holds the JSON pointer of the 10,000th level, "/x/0/0/…", 20 KB.
+		// A 400 at once, whose message does not hold the pointer of all
+		// 10,000 levels.
 		{name: "100000 nested arrays in an entity", req: open(nested(100_000)), status: 400, msg: "depth"},
 		{name: "100000 nested arrays as the body", req: open(strings.Repeat("[", 100_000)), status: 400, msg: "depth"},
 		{name: "100000 nested objects", req: open(`{"_id": "deep", "x": ` + strings.Repeat(`{"a":`, 100_000) + "1" + strings.Repeat("}", 100_001)), status: 400, msg: "depth"},
@@ -139,9 +139,7 @@ func receiverCases(now int64, accepted string, acceptedHeaders map[string]string
 		{name: "NDJSON bad line", req: nd("{\"_id\": \"n1\"}\n{\"_id\": \n{\"_id\": \"n3\"}\n"), status: 400, msg: "line 2"},
 		{name: "NDJSON line not an object", req: nd("{\"_id\": \"n1\"}\n[1]\n"), status: 400, msg: "line 2 is an array"},
 		{name: "NDJSON two values on a line", req: nd("{\"_id\": \"n1\"} {\"_id\": \"n2\"}\n"), status: 400, msg: "more than one value"},
-		// KNOWN DEFECT (reported): answers "entity 1 (of 2 lines of NDJSON)",
-		// counting entities from 0 and calling them lines; the sender needs
-		// the line, as for the syntax errors above.
+		// The sender needs the line, as for the syntax errors above.
 		{name: "NDJSON line without _id", req: nd("{\"_id\": \"n1\"}\n\n{\"n\": 2}\n"), status: 400, msg: "line 3"},
 		{name: "NDJSON invalid UTF-8", req: nd("{\"_id\": \"n1\"}\n{\"_id\": \"n\xff\"}\n"), status: 400, msg: "UTF-8"},
 		{name: "NDJSON blank lines only", req: nd("\n\n  \n"), status: 400, msg: "empty"},
@@ -174,8 +172,7 @@ func receiverCases(now int64, accepted string, acceptedHeaders map[string]string
 
 		// Long input is not echoed back whole: an error names what is wrong
 		// in a line, it does not return (or log) what the sender sent.
-		// KNOWN DEFECT (reported): these three answer 200 KB, 100 KB and
-		// 30 KB of error, the input quoted whole (and logged at info).
+		// Huge input is not quoted back whole (nor logged).
 		{name: "duplicate key 100 KB long", req: open(`{"_id": "e1", "` + strings.Repeat("k", 100_000) + `": 1, "` + strings.Repeat("k", 100_000) + `": 2}`), status: 400, msg: "duplicate key"},
 		{name: "invalid UTF-8 under a 100 KB key", req: open(`{"_id": "e1", "` + strings.Repeat("k", 100_000) + "\": \"\xff\"}"), status: 400, msg: "UTF-8"},
 		{name: "content type 30 KB long", req: post("open", "text/"+strings.Repeat("x", 30_000), `{"_id": "e1"}`, nil), status: 415, msg: "Content-Type"},
@@ -261,8 +258,7 @@ func apiCases() []hostileCase {
 		{name: "pump JSON array", req: pump("copy", jsonCT, `["start"]`), status: 400, msg: "not a JSON object"},
 		// A body with a second value after the first is malformed, as it is
 		// for a receiver; acting on its first value would be a guess.
-		// KNOWN DEFECT (reported): both answer 200 and act (on the first
-		// value; on the last duplicate).
+		// A body that is not exactly one object acts on nothing.
 		{name: "pump JSON with a trailing value", req: pump("copy", jsonCT, `{"operation": "enable"} {"operation": "disable"}`), status: 400, msg: "JSON"},
 		// Which of two "operation" members counts is a guess too.
 		{name: "pump JSON duplicate key", req: pump("copy", jsonCT, `{"operation": "explode", "operation": "stop"}`), status: 400, msg: "duplicate"},
@@ -270,9 +266,7 @@ func apiCases() []hostileCase {
 		{name: "pump text/plain", req: pump("copy", "text/plain", "operation=start"), status: 400, orStatus: 415, msg: "text/plain"},
 		// The offset of a dataset source is a dataset offset; a run would
 		// fail on anything else.
-		// KNOWN DEFECT (reported): all three answer 200 and store the value
-		// ("abc", -3, or null: a reset), so the offset check at the end
-		// fails too.
+		// A value that is not a dataset offset is refused, not stored.
 		{name: "update-last-seen not a number", req: pump("copy", formCT, "operation=update-last-seen&last-seen=abc"), status: 400, msg: "offset"},
 		{name: "update-last-seen negative", req: pump("copy", formCT, "operation=update-last-seen&last-seen=-3"), status: 400, msg: "offset"},
 		// Clearing the offset takes an explicit empty last-seen (Sesam's
@@ -289,7 +283,7 @@ func apiCases() []hostileCase {
 		{name: "entities limit above the maximum", req: get("/api/datasets/copy/entities?limit=100001"), status: 400, msg: "100000"},
 		{name: "entities limit beyond int64", req: get("/api/datasets/copy/entities?limit=99999999999999999999"), status: 400, msg: "100000"},
 		// Long input is not echoed back whole (see the receiver cases).
-		// KNOWN DEFECT (reported): all four quote the input whole.
+		// Huge input is not quoted back whole.
 		{name: "unknown route 30 KB long", req: get("/api/" + strings.Repeat("n", 30_000)), status: 404, msg: "no route"},
 		{name: "unknown dataset 30 KB long", req: get("/api/datasets/" + strings.Repeat("d", 30_000)), status: 404, msg: "no dataset"},
 		{name: "since 30 KB long", req: get("/api/datasets/copy/entities?since=" + strings.Repeat("9", 30_000)), status: 400, msg: "since"},

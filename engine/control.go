@@ -44,8 +44,19 @@ func (e *Engine) changeState(id string, change func(*store.PipeState) error) err
 }
 
 // SetLastSeen sets the pipe's offset; "" resets it, so the next run is a
-// full run. An unfinished full run is forgotten.
+// full run. An unfinished full run is forgotten. A pipe reading a dataset
+// takes only a dataset offset (a whole number from 0); other sources take
+// their own continuation tokens as they are.
 func (e *Engine) SetLastSeen(id, since string) error {
+	p, err := e.Pipe(id)
+	if err != nil {
+		return err
+	}
+	if _, ok := p.Source.(interface{ Dataset() string }); ok && since != "" {
+		if n, err := strconv.ParseInt(since, 10, 64); err != nil || n < 0 {
+			return fmt.Errorf("pipe %q reads a dataset: last-seen must be a dataset offset (a whole number from 0), or empty to start over, not %q", id, since)
+		}
+	}
 	return e.changeState(id, func(st *store.PipeState) error {
 		st.LastSeen, st.FullRun = since, 0
 		return nil

@@ -5,7 +5,9 @@ package httpjson
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"unicode/utf8"
 )
 
 // Write answers with v as JSON. HTML characters are not escaped: messages
@@ -31,7 +33,25 @@ type Body struct {
 	Status int    `json:"status"`
 }
 
-// Error answers status with msg in the error body.
+// MaxErrorBytes is the longest error message an answer carries: messages
+// quote what was sent (a key, a path, a JSON pointer), and a hostile
+// request must not be echoed back, or logged, in full.
+const MaxErrorBytes = 1024
+
+// Error answers status with msg, cut to MaxErrorBytes, in the error body.
 func Error(w http.ResponseWriter, status int, msg string) {
-	Write(w, status, Body{Error: msg, Status: status})
+	Write(w, status, Body{Error: Truncate(msg, MaxErrorBytes), Status: status})
+}
+
+// Truncate cuts s to at most n bytes, on a rune boundary, saying how long it
+// was.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }

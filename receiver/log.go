@@ -2,16 +2,15 @@ package receiver
 
 import (
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/httpjson"
 	"github.com/sluice-sync/sluice/store"
 )
 
@@ -58,18 +57,8 @@ func (q *request) loggedHeaders() (map[string]string, int) {
 	return out, len(names) - len(out)
 }
 
-// truncate cuts s to at most n bytes, on a rune boundary, saying how long
-// it was.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
-}
+// truncate cuts s to at most n bytes, saying how long it was.
+func truncate(s string, n int) string { return httpjson.Truncate(s, n) }
 
 // logEntry is one request in a receiver-log dataset. A refused request (a
 // 4xx answer) is kept as a summary, without its headers: such requests are

@@ -145,7 +145,7 @@ func (rc *Receiver) ServeReceive(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", q.id)
 	res := rc.receive(w, q)
 	elapsed := time.Since(start)
-	res.msg = q.redact(res.msg)
+	res.msg = truncate(q.redact(res.msg), httpjson.MaxErrorBytes)
 	if q.cfg != nil && (q.cfg.Logging || q.cfg.Trace) {
 		rc.writeLog(q, res, start, elapsed)
 	}
@@ -280,7 +280,7 @@ func (rc *Receiver) receiveBody(q *request, ndjson bool) *result {
 		// checks (UTF-8, no duplicate keys) apply then, as parse did them.
 		for i, e := range es {
 			if err := entity.Check(e); err != nil {
-				return &result{status: http.StatusBadRequest, outcome: OutcomeBadRequest, entities: len(es), msg: itemError(i, len(es), ndjson, err)}
+				return &result{status: http.StatusBadRequest, outcome: OutcomeBadRequest, entities: len(es), msg: itemError(q.body, i, len(es), ndjson, err)}
 			}
 		}
 	}
@@ -298,14 +298,37 @@ func (rc *Receiver) receiveBody(q *request, ndjson bool) *result {
 	return res
 }
 
-func itemError(i, n int, ndjson bool, err error) string {
+// itemError says which item of the body err is about: its line in NDJSON
+// (as the syntax errors say), its index in an array.
+func itemError(body []byte, i, n int, ndjson bool, err error) string {
 	switch {
 	case ndjson:
-		return fmt.Sprintf("entity %d (of %d lines of NDJSON): %v", i, n, err)
+		return fmt.Sprintf("line %d (entity %d of %d): %v", ndjsonLine(body, i), i+1, n, err)
 	case n == 1:
 		return err.Error()
 	}
 	return fmt.Sprintf("item %d of the array: %v", i, err)
+}
+
+// ndjsonLine is the line number of the i-th entity (from 0) of an NDJSON
+// body, whose blank lines hold none.
+func ndjsonLine(body []byte, i int) int {
+	line := 1
+	for len(body) > 0 {
+		end := bytes.IndexByte(body, '\n')
+		if end < 0 {
+			end = len(body)
+		}
+		if !isBlank(body[:end]) {
+			if i == 0 {
+				return line
+			}
+			i--
+		}
+		body = body[min(end+1, len(body)):]
+		line++
+	}
+	return line
 }
 
 // checkEnabled refuses requests to a disabled pipe.
@@ -532,16 +555,20 @@ func syntaxError(body []byte, base int, err error) error {
 	}
 	switch {
 	case errors.Is(se.Err, jsontext.ErrDuplicateName):
-		msg = fmt.Sprintf("duplicate key %q", se.JSONPointer.LastToken())
+		msg = fmt.Sprintf("duplicate key %q", truncate(se.JSONPointer.LastToken(), maxQuoted))
 	case errors.Is(se.Err, io.ErrUnexpectedEOF):
 		msg = "unexpected end of input"
 	}
 	where := position(body, base+int(se.ByteOffset))
 	if se.JSONPointer != "" {
-		where += fmt.Sprintf(" (at %s)", se.JSONPointer)
+		// The problem first: the pointer of a deep or long path is cut.
+		msg += fmt.Sprintf(" (at %s)", truncate(string(se.JSONPointer), maxQuoted))
 	}
 	return fmt.Errorf("malformed JSON at %s: %s", where, msg)
 }
+
+// maxQuoted is the most of a key or JSON pointer an error quotes.
+const maxQuoted = 128
 
 // position renders a byte offset of body as "line L, column C" (columns
 // count characters).

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/httpjson"
 	"github.com/sluice-sync/sluice/store"
@@ -161,9 +163,15 @@ func pumpRequest(r *http.Request) (map[string]string, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "application/json":
+		raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+		if err != nil {
+			return nil, fmt.Errorf("reading the body: %w", err)
+		}
+		// Strict: one object, no key twice (which one would win?), nothing
+		// after it.
 		var body map[string]any
-		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
-			return nil, fmt.Errorf("the body is not a JSON object: %w", err)
+		if err := jsonv2.Unmarshal(raw, &body); err != nil {
+			return nil, fmt.Errorf("the body is not a JSON object (one, with no key twice): %w", err)
 		}
 		for k, v := range body {
 			switch x := v.(type) {
@@ -240,7 +248,12 @@ func (s *Service) pump(w http.ResponseWriter, r *http.Request) {
 	case "enable", "disable":
 		err = eng.SetDisabled(id, op == "disable")
 	case "update-last-seen":
-		err = eng.SetLastSeen(id, req["last-seen"])
+		since, ok := req["last-seen"]
+		if !ok {
+			writeError(w, http.StatusBadRequest, errors.New(`update-last-seen needs "last-seen" (empty to start over)`))
+			return
+		}
+		err = eng.SetLastSeen(id, since)
 	case "set-last-seen-to-end":
 		err = eng.SetLastSeenToEnd(id)
 	case "":
