@@ -148,7 +148,7 @@ func (pr *pumpRun) copy(k, kills int, deadline time.Time) error {
 			break
 		}
 		log = e.trial(fig, fig.Trials+1)
-		delay := time.Duration((0.02 + 0.93*pr.rng.Float64()) * float64(pr.estimate(last)))
+		delay := time.Duration((0.02 + 0.8*pr.rng.Float64()) * float64(pr.estimate(last)))
 		check := pr.rng.IntN(3) > 0
 		p, err := e.procs.start(e.bin, e.tmp, "pump", copyPipe(k), "--config", pr.cfg, "--data", pr.data)
 		if err != nil {

@@ -83,7 +83,7 @@ func (c *recvClient) newBatch() *recvBatch {
 	case r < 95:
 		size = 1 + c.rng.IntN(200)
 	default:
-		size = 1 + c.rng.IntN(999)
+		size = 1 + c.rng.IntN(1000)
 	}
 	size = min(size, len(c.ids))
 	for i := range size {

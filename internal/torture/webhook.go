@@ -67,7 +67,7 @@ func webhookFolder(e *env, fig *Figures, folder, trials int, deadline time.Time)
 	chk := newHookCheck()
 	// A run takes about startup + perRecord per version to send; learnt
 	// from the completed runs, to kill runs before they end.
-	startup, perRecord := 150*time.Millisecond, 5*time.Millisecond
+	startup, perRecord := 150*time.Millisecond, 3*time.Millisecond
 	for range trials {
 		if time.Now().After(deadline) || e.ctx.Err() != nil {
 			return nil
