@@ -37,7 +37,8 @@ func recordsText(rs []hookRecord) string {
 //   - every request verified and parsed (the receiver's problems);
 //   - a webhook-id always carries the same records, and a record always
 //     comes under the same webhook-id (re-sends keep their id);
-//   - every version this trial wrote arrived (was taken) at least once;
+//   - every version this trial wrote arrived (was taken) at least once,
+//     but a deletion of what was deleted already, which sends nothing;
 //   - after de-duplication by webhook-id, the last record delivered for
 //     each entity is its latest version (a delete when it is deleted).
 //
@@ -74,11 +75,14 @@ func (c *hookCheck) check(m *hookModel, reqs []hookRequest, problems []string, t
 
 	checked := 0
 	for i, e := range m.ents {
-		for _, v := range e.versions {
+		for j, v := range e.versions {
 			if v.trial != trial {
 				continue
 			}
 			checked++
+			if v.deleted && j > 0 && e.versions[j-1].deleted {
+				continue // a deletion's payload is its _id alone: deleting again changes nothing to send
+			}
 			key := recordKey(hookRecord{op: "upsert", id: m.ids[i], payload: hookPayload(m.ids[i], v.v)}, trial)
 			if v.deleted {
 				key = recordKey(hookRecord{op: "delete", id: m.ids[i]}, trial)

@@ -148,3 +148,30 @@ func TestHookPayloadMatchesWhatAnImportSends(t *testing.T) {
 		t.Fatalf("got %s, want %s", recs[0].payload, hookPayload("w0001", 3))
 	}
 }
+
+// Deleting an entity already deleted sends nothing: the payload of a
+// deletion is its _id alone, so nothing changed for the endpoint.
+func TestHookCheckDeletionOfDeleted(t *testing.T) {
+	m := newHookModel(1, true)
+	up := hookRecord{id: m.ids[0], op: "upsert", payload: hookPayload(m.ids[0], 1)}
+	del := hookRecord{id: m.ids[0], op: "delete", payload: `{"_id":"w0000"}`}
+	reqs := []hookRequest{
+		{seq: 0, trial: 1, webhookID: "msg_a", records: []hookRecord{up}, accepted: true, fate: fateOK},
+		{seq: 1, trial: 2, webhookID: "msg_b", records: []hookRecord{del}, accepted: true, fate: fateOK},
+	}
+	report, got := collect()
+	c := newHookCheck()
+	for i, v := range []hookVersion{{v: 1, trial: 1}, {v: 2, deleted: true, trial: 2}, {v: 3, deleted: true, trial: 3}} {
+		m.ents[0].versions = append(m.ents[0].versions, v)
+		c.check(m, reqs[:min(i+1, len(reqs))], nil, v.trial, report)
+	}
+	if len(*got) != 0 {
+		t.Fatalf("want no violations, got %q", *got)
+	}
+	// A deletion after an upsert must arrive.
+	m.ents[0].versions = append(m.ents[0].versions, hookVersion{v: 4, trial: 4}, hookVersion{v: 5, deleted: true, trial: 5})
+	c.check(m, reqs, nil, 5, report)
+	if !containsAny(*got, "w0000 version 5 (deleted true), written in this trial, never reached the receiver") {
+		t.Fatalf("got %q", *got)
+	}
+}
