@@ -89,8 +89,14 @@ func receiversFolder(e *env, fig *Figures, folder, trials int, deadline time.Tim
 		fig.Kills++
 		restart := time.Now()
 		svc, err = e.startService(cfg, data)
+		if err != nil && e.ctx.Err() == nil {
+			log.violation("after kill -9 the service does not start again on its data folder %s: %v%s", data, err, openHint(err.Error()))
+			svc, err = e.startService(cfg, data) // once more, to go on with the trials
+		}
 		if err != nil {
-			log.violation("after kill -9 the service does not start again on its data folder %s: %v", data, err)
+			if e.ctx.Err() == nil {
+				log.violation("the service does not start a second time either: %v", err)
+			}
 			fig.Trials++
 			return nil
 		}

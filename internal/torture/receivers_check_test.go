@@ -1,6 +1,7 @@
 package torture
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func latestOf(history []storedVersion) []storedVersion {
 func collect() (func(string, ...any), *[]string) {
 	var got []string
 	return func(format string, args ...any) {
-		got = append(got, strings.TrimSpace(sprintf(format, args...)))
+		got = append(got, strings.TrimSpace(fmt.Sprintf(format, args...)))
 	}, &got
 }
 

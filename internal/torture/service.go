@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // service is a running `sluice run`.
@@ -81,4 +83,61 @@ func (e *env) getJSON(url string, v any) (int, error) {
 		return resp.StatusCode, fmt.Errorf("GET %s: %w", url, err)
 	}
 	return resp.StatusCode, nil
+}
+
+// openHint explains a failure to open a killed data folder that has been
+// diagnosed: Badger refuses, once, a newest value log file that the kill
+// left empty (between creating and sizing it); the open after succeeds.
+func openHint(stderr string) string {
+	if strings.Contains(stderr, "Create a new file") {
+		return "\n  (an empty newest value log file: the kill came between Badger creating it and sizing it; this open refuses it, the next one succeeds)"
+	}
+	return ""
+}
+
+// pageSize is the limit of each page read with since/limit.
+const pageSize = 5000
+
+// readVersions reads a dataset through the API a page at a time, each page
+// starting after the last offset of the one before.
+func (e *env) readVersions(base, dataset string, history bool) ([]storedVersion, error) {
+	var all []storedVersion
+	since := int64(-1)
+	for {
+		url := fmt.Sprintf("%s/api/datasets/%s/entities?history=%t&limit=%d&since=%d", base, dataset, history, pageSize, since)
+		var page []storedVersion
+		if err := e.getStrict(url, &page); err != nil {
+			return all, err
+		}
+		all = append(all, page...)
+		if len(page) < pageSize {
+			return all, nil
+		}
+		last := page[len(page)-1].Updated
+		if last == nil || *last <= since {
+			return all, fmt.Errorf("GET %s: paging does not move on (last _updated %v)", url, last)
+		}
+		since = *last
+	}
+}
+
+// getStrict is getJSON refusing unknown properties.
+func (e *env) getStrict(url string, v any) error {
+	req, err := http.NewRequestWithContext(e.ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := e.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	}
+	// json v2: several times faster than encoding/json on the big pages.
+	if err := jsonv2.UnmarshalRead(resp.Body, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return fmt.Errorf("GET %s: %w", url, err)
+	}
+	return nil
 }

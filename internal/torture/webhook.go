@@ -115,7 +115,11 @@ func webhookFolder(e *env, fig *Figures, folder, trials int, deadline time.Time)
 				break
 			}
 			// A run may fail when one message ran out of retries; the
-			// next one sends it again.
+			// next one sends it again. A run that fails without running
+			// (no summary: the folder did not open) is a violation.
+			if s, perr := parseSummary(p.stdout.String()); perr != nil || s.Status != "failed" {
+				log.violation("a run after kill -9 failed without running: exit %d %v\n%s%s", code, err, p.stderr.tail(2000), openHint(p.stderr.String()))
+			}
 			if failed++; failed > hookMaxFailedRun {
 				log.violation("%d runs in a row failed: exit %d %v\n%s", failed, code, err, p.stderr.tail(2000))
 				break
