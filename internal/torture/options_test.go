@@ -42,13 +42,3 @@ func TestOptionsValidate(t *testing.T) {
 		}
 	}
 }
-
-func TestServingLine(t *testing.T) {
-	if _, ok := servingLine("sluice: serving on http://127.0.0.1:4"); ok {
-		t.Error("a line not yet ended was taken")
-	}
-	url, ok := servingLine("warn\nsluice: serving on http://127.0.0.1:4321 (config c, data d)\n")
-	if !ok || url != "http://127.0.0.1:4321" {
-		t.Errorf("got %q %v", url, ok)
-	}
-}

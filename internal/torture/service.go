@@ -86,11 +86,12 @@ func (e *env) getJSON(url string, v any) (int, error) {
 }
 
 // openHint explains a failure to open a killed data folder that has been
-// diagnosed: Badger refuses, once, a newest value log file that the kill
-// left empty (between creating and sizing it); the open after succeeds.
+// diagnosed: Badger refuses, once, an empty value log or memtable log file
+// that the kill left behind (between creating it and sizing it); the open
+// after that succeeds.
 func openHint(stderr string) string {
 	if strings.Contains(stderr, "Create a new file") {
-		return "\n  (an empty newest value log file: the kill came between Badger creating it and sizing it; this open refuses it, the next one succeeds)"
+		return "\n  (an empty value log or memtable log file: the kill came between Badger creating it and sizing it; this open refuses it, the next one succeeds)"
 	}
 	return ""
 }
