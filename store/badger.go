@@ -21,5 +21,11 @@ func badgerOptions(dir string, opts Options, log *slog.Logger) badger.Options {
 		// the LSM tree holds only keys and pointers: index lookups touch
 		// fewer tables and compactions stop rewriting entity bodies.
 		WithValueThreshold(valueThreshold).
-		WithMemTableSize(128 << 20)
+		WithMemTableSize(memTableSize).
+		WithNumMemtables(3).
+		WithValueLogFileSize(128 << 20).
+		WithBlockCacheSize(32 << 20).
+		WithNumCompactors(2)
 }
+
+const memTableSize = 64 << 20

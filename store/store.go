@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/ristretto/v2/z"
 )
 
 // ErrLocked reports a data folder that another process holds open.
@@ -81,6 +82,15 @@ func Open(dir string, opts Options) (*Store, error) {
 		}
 	}
 	db, err := badger.Open(bo)
+	// Badger flattens the error to text on its way up, so it is matched by
+	// its message.
+	if err != nil && strings.Contains(err.Error(), z.NewFile.Error()) {
+		// A kill just after Badger created a log file and before it sized
+		// it leaves an empty file that the next open stumbles on; that open
+		// sizes the file, and opening again works. Nothing was in it.
+		log.Warn("the data folder holds an empty log file left by a crash; opening again", "error", err)
+		db, err = badger.Open(bo)
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("%s: %w", dir, ErrLocked)

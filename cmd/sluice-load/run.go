@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,6 +22,9 @@ type options struct {
 	stalled  int
 	halfOpen int
 	minFree  string
+	extra    string
+	phases   string
+	memCap   int64
 }
 
 func run(args []string, out io.Writer) error {
@@ -32,6 +37,13 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&o.stalled, "stalled", 100, "stalled 16 MB bodies per receiver (one signed, one open) in the flood")
 	fs.IntVar(&o.halfOpen, "half-open", 2000, "connections that send half a request head in the flood")
 	fs.StringVar(&o.minFree, "min-free", "", "passed to sluice run as --min-free when set")
+	fs.Func("memory-cap", "run the service in a memory cgroup of this many MiB (needs root and the cgroup v1 memory controller)", func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		o.memCap = n << 20
+		return err
+	})
+	fs.StringVar(&o.phases, "phases", "load,flood", "the phases to run, in order: load, flood")
+	fs.StringVar(&o.extra, "run-args", "", "more arguments for sluice run, separated by spaces (e.g. \"--body-budget 64MiB\")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,12 +64,27 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	defer svc.stop()
+	if o.memCap > 0 {
+		mc, err := newMemoryCap(svc.cmd.Process.Pid, o.memCap)
+		if err != nil {
+			return fmt.Errorf("memory cap: %w", err)
+		}
+		defer mc.remove()
+		defer func() { fmt.Fprintf(out, "memory cap of %d MiB: %s\n", o.memCap>>20, mc.report()) }()
+	}
 
 	fmt.Fprintf(out, "sluice-load: %s, %d clients × %d entities a request, %s a phase\n", o.bin, o.clients, o.batch, o.duration)
-	load := runClients(svc, o)
-	load.print(out)
-	flood := runFlood(svc, o)
-	flood.print(out)
+	for _, phase := range strings.Split(o.phases, ",") {
+		fmt.Fprintf(out, "\nservice RSS before the %s phase: %.0f MB\n", phase, float64(svc.rss())/(1<<20))
+		switch phase {
+		case "load":
+			runClients(svc, o).print(out)
+		case "flood":
+			runFlood(svc, o).print(out)
+		default:
+			return fmt.Errorf("unknown phase %q (load, flood)", phase)
+		}
+	}
 	if !svc.alive() {
 		return errors.New("the service died")
 	}

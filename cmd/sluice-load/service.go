@@ -39,6 +39,7 @@ func startService(o options, work string) (*service, error) {
 	if o.minFree != "" {
 		args = append(args, "--min-free", o.minFree)
 	}
+	args = append(args, strings.Fields(o.extra)...)
 	cmd := exec.Command(o.bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
