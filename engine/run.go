@@ -94,6 +94,9 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 	}
 	if !dryRun {
 		if err := e.recordEvent("pump-started", r.sum, nil); err != nil {
+			// Nothing ran (a full disk, say): the summary says why.
+			err = fmt.Errorf("pipe %q: recording the start of the run: %w", id, err)
+			r.sum.Status, r.sum.Error, r.sum.Offset = StatusFailed, e.cfg.Redact(err.Error()), json.RawMessage("null")
 			return r.sum, err
 		}
 	}
@@ -116,6 +119,11 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 		}
 		if serr := e.recordEvent(event, r.sum, trace); serr != nil && err == nil {
 			err = serr
+		}
+		if err != nil && r.sum.Status == StatusCompleted {
+			// The run did its work, but its record could not be kept.
+			err = fmt.Errorf("pipe %q: recording the run: %w", id, err)
+			r.sum.Status, r.sum.Error = StatusFailed, e.cfg.Redact(err.Error())
 		}
 	}
 	return r.sum, err

@@ -9,7 +9,7 @@ import (
 
 // DefaultBodyBudget is how many bytes of request bodies all receivers
 // together hold in memory at once unless Options.BodyBudget says otherwise.
-const DefaultBodyBudget = 128 << 20
+const DefaultBodyBudget = 64 << 20
 
 // bodyBudget bounds the bytes of request bodies held in memory by every
 // receiver request in flight. A request takes bytes as they arrive, not
