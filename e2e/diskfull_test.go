@@ -20,12 +20,20 @@ import (
 )
 
 // mountSmallDisk mounts a tmpfs of size bytes: a real disk that fills up.
-// It needs root (CI runs as root); elsewhere the test is skipped, saying
-// why, unless SLUICE_CI=1 makes that a failure.
+// It needs root, or sudo without a password; elsewhere the test is
+// skipped, saying why, unless SLUICE_CI=1 makes that a failure.
 func mountSmallDisk(t *testing.T, size int64) string {
 	t.Helper()
 	dir := t.TempDir()
-	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput()
+	var sudo []string
+	if os.Geteuid() != 0 {
+		sudo = []string{"sudo", "-n"}
+	}
+	run := func(args ...string) ([]byte, error) {
+		args = append(sudo, args...)
+		return exec.Command(args[0], args[1:]...).CombinedOutput()
+	}
+	out, err := run("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d,mode=1777", size), "tmpfs", dir)
 	if err != nil {
 		msg := fmt.Sprintf("mounting a tmpfs needs root: %v: %s", err, bytes.TrimSpace(out))
 		if os.Getenv("SLUICE_CI") == "1" {
@@ -34,7 +42,7 @@ func mountSmallDisk(t *testing.T, size int64) string {
 		t.Skip("skipping the full-disk test: " + msg)
 	}
 	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+		if out, err := run("umount", dir); err != nil {
 			t.Errorf("umount %s: %v: %s", dir, err, out)
 		}
 	})
