@@ -64,6 +64,15 @@ func FuzzVerify(f *testing.F) {
 		if _, _, err := verify(hmac, h, body, now); err == nil {
 			t.Fatalf("a made-up hmac signature passed: %q", hubSig)
 		}
+		// What the precheck refuses, the full check refuses too: the
+		// precheck never turns away a request that could have passed.
+		for _, v := range []sources.RequestValidations{vs, hmac} {
+			if precheck(v, h, now) != nil {
+				if _, _, err := verify(v, h, body, now); err == nil {
+					t.Fatalf("the precheck refused what verify accepts: %v", h)
+				}
+			}
+		}
 	})
 }
 
