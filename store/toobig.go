@@ -22,9 +22,10 @@ func (e *TooBigError) Error() string {
 		e.Dataset, e.Entities, e.Limit())
 }
 
-// Limit is about how many entities like those of the batch fit in one
-// transaction (at least 1).
-func (e *TooBigError) Limit() int { return max(1, min(e.Fit, e.Entities-1)) }
+// Limit is how many entities like those of the batch fit in one
+// transaction, with room to spare for the bookkeeping that commits with
+// them and for entities a little larger (at least 1).
+func (e *TooBigError) Limit() int { return max(1, min(e.Fit, e.Entities-1)*9/10) }
 
 // Is makes errors.Is(err, ErrTooBig) true.
 func (e *TooBigError) Is(target error) bool { return target == ErrTooBig }
