@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/sluice-sync/sluice/entity"
@@ -87,5 +88,43 @@ func TestAtomicWriteTooBigWritesNothing(t *testing.T) {
 	// A batch within the limit goes through atomically.
 	if _, err := s.Write("big", numbered(tb.Limit()/2, 1), WriteOptions{Atomic: true}); err != nil {
 		t.Errorf("a batch of half the limit: %v", err)
+	}
+}
+
+// Values bound for the value log count too: a batch of large entities is
+// split (and an atomic one refused) long before Badger's own count, which
+// leaves them out, would be reached; each part checks the disk again.
+func TestLargeEntitiesSplitByTheirBytes(t *testing.T) {
+	checks, fillAfter := 0, 1<<30
+	s, err := Open(t.TempDir(), Options{MinFree: 1 << 20, FreeSpace: func(string) (uint64, error) {
+		checks++
+		if checks > fillAfter {
+			return 0, nil
+		}
+		return 1 << 40, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pad := strings.Repeat("x", 100<<10)
+	es := make([]entity.Entity, 1000) // 100 MB
+	for i := range es {
+		es[i] = entity.Entity(fmt.Sprintf(`{"_id":"e%d","pad":"%s"}`, i, pad))
+	}
+	if _, err := s.Write("big", es, WriteOptions{Atomic: true}); !errors.Is(err, ErrTooBig) {
+		t.Fatalf("an atomic 100 MB batch: %v", err)
+	}
+	if info, ok := s.Dataset("big"); ok && info.Versions != 0 {
+		t.Fatalf("the refused batch wrote %d versions", info.Versions)
+	}
+	checks, fillAfter = 0, 1 // the write's own check passes; the next part's finds the disk full
+	_, err = s.Write("big", es, WriteOptions{})
+	if !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("a 100 MB batch on a disk that fills: %v", err)
+	}
+	info, _ := s.Dataset("big")
+	if info.Versions == 0 || info.Versions >= 1000 || info.Entities != int64(info.Versions) {
+		t.Errorf("after the disk filled mid-batch: %+v (want whole entities of the first part)", info)
 	}
 }

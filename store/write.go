@@ -74,6 +74,9 @@ func (s *Store) write(name string, entities []entity.Entity, opts WriteOptions, 
 		if err := w.put(e); err != nil {
 			return w.res, w.tooBig(name, i, len(entities), err)
 		}
+		if w.atomic && w.txnValueBytes > maxTxnValueBytes {
+			return w.res, w.tooBig(name, i, len(entities), badger.ErrTxnTooBig)
+		}
 	}
 	tx := &Tx{s: s, txn: w.txn}
 	if opts.Commit != nil {
@@ -164,6 +167,10 @@ type writer struct {
 	// txnCount and txnSize track the transaction's size as Badger counts
 	// it, so it is split between entities, never inside one.
 	txnCount, txnSize int64
+	// txnValueBytes counts the values that go to the value log, which
+	// Badger's size leaves out: it bounds what one transaction writes
+	// after the free-space check that let it start.
+	txnValueBytes int64
 }
 
 func (w *writer) put(e entity.Entity) error {
@@ -326,7 +333,14 @@ func (w *writer) count(k, v []byte) {
 	}
 	w.txnCount++
 	w.txnSize += size
+	if len(v) >= valueThreshold {
+		w.txnValueBytes += int64(len(v))
+	}
 }
+
+// maxTxnValueBytes caps the value-log bytes of one transaction: the free
+// space reserve must cover what a transaction writes after its check.
+const maxTxnValueBytes = 64 << 20
 
 // splitShare is how full (in percent of Badger's limits) a transaction may
 // get before a write commits it and goes on in a new one. The rest is room
@@ -337,15 +351,20 @@ const splitShare = 80
 // the next entity.
 func (w *writer) nearlyFull() bool {
 	db := w.s.db
-	return w.txnCount*100 >= db.MaxBatchCount()*splitShare || w.txnSize*100 >= db.MaxBatchSize()*splitShare
+	return w.txnCount*100 >= db.MaxBatchCount()*splitShare || w.txnSize*100 >= db.MaxBatchSize()*splitShare ||
+		w.txnValueBytes*100 >= maxTxnValueBytes*splitShare
 }
 
 func (w *writer) splitTxn() error {
 	if err := w.commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	// The next part writes as much again: the disk must still have room.
+	if err := w.s.CheckSpace(); err != nil {
+		return err
+	}
 	w.txn = w.s.db.NewTransaction(true)
-	w.txnCount, w.txnSize = 0, 0
+	w.txnCount, w.txnSize, w.txnValueBytes = 0, 0, 0
 	return nil
 }
 

@@ -14,16 +14,13 @@ import (
 
 // loadResult is what the concurrent clients did.
 type loadResult struct {
-	clients, batch        int
-	elapsed               time.Duration
-	requests, entities    int64
-	statuses              map[int]int64
-	errors                int64
-	p50, p99              time.Duration
-	probes, probeFailures int
-	health50, health99    time.Duration
-	healthWorst           time.Duration
-	maxRSS                int64
+	clients, batch     int
+	elapsed            time.Duration
+	requests, entities int64
+	statuses           map[int]int64
+	errors             int64
+	p50, p99           time.Duration
+	probe              probeResult
 }
 
 // runClients has o.clients clients post batches of o.batch entities (about
@@ -80,7 +77,7 @@ func runClients(s *service, o options) loadResult {
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	close(stop)
-	res.probes, res.probeFailures, res.health50, res.health99, res.healthWorst, res.maxRSS = p.result()
+	res.probe = p.result()
 	res.requests, res.entities, res.errors = requests.Load(), entities.Load(), errs.Load()
 	slices.Sort(lat)
 	if len(lat) > 0 {
@@ -96,7 +93,5 @@ func (r loadResult) print(w io.Writer) {
 	fmt.Fprintf(w, "requests: %d (%.0f/s), entities written: %d (%.0f/s), statuses %v, transport errors %d\n",
 		r.requests, float64(r.requests)/secs, r.entities, float64(r.entities)/secs, r.statuses, r.errors)
 	fmt.Fprintf(w, "request latency: p50 %s, p99 %s\n", r.p50.Round(time.Millisecond), r.p99.Round(time.Millisecond))
-	fmt.Fprintf(w, "/api/health meanwhile: %d answered, %d failed, p50 %s, p99 %s, worst %s\n",
-		r.probes, r.probeFailures, r.health50.Round(time.Microsecond), r.health99.Round(time.Microsecond), r.healthWorst.Round(time.Microsecond))
-	fmt.Fprintf(w, "service RSS: highest sampled %.0f MB\n", float64(r.maxRSS)/(1<<20))
+	fmt.Fprintln(w, r.probe)
 }

@@ -12,14 +12,11 @@ import (
 
 // floodResult is what the flood did.
 type floodResult struct {
-	stalled, halfOpen     int
-	opened                int64
-	cutOff                int64 // connections the service closed before the phase ended
-	probes, probeFailures int
-	health50, health99    time.Duration
-	healthWorst           time.Duration
-	maxRSS                int64
-	duration              time.Duration
+	stalled, halfOpen int
+	opened            int64
+	cutOff            int64 // connections the service closed before the phase ended
+	probe             probeResult
+	duration          time.Duration
 }
 
 const floodBody = 16 << 20 // what each stalled request announces
@@ -94,7 +91,7 @@ func runFlood(s *service, o options) floodResult {
 	}
 	time.Sleep(time.Until(deadline))
 	close(stop)
-	res.probes, res.probeFailures, res.health50, res.health99, res.healthWorst, res.maxRSS = p.result()
+	res.probe = p.result()
 	connsMu.Lock()
 	for _, c := range conns {
 		c.Close()
@@ -114,7 +111,5 @@ func (r floodResult) print(w io.Writer) {
 	fmt.Fprintf(w, "\n== flood: %d stalled 16 MB bodies to a signed receiver (unsigned), %d to an open one, %d half-open connections, %s\n",
 		r.stalled, r.stalled, r.halfOpen, r.duration)
 	fmt.Fprintf(w, "connections opened: %d, cut off by the service within the phase: %d\n", r.opened, r.cutOff)
-	fmt.Fprintf(w, "/api/health meanwhile: %d answered, %d failed, p50 %s, p99 %s, worst %s\n",
-		r.probes, r.probeFailures, r.health50.Round(time.Microsecond), r.health99.Round(time.Microsecond), r.healthWorst.Round(time.Microsecond))
-	fmt.Fprintf(w, "service RSS: highest sampled %.0f MB\n", float64(r.maxRSS)/(1<<20))
+	fmt.Fprintln(w, r.probe)
 }

@@ -90,9 +90,16 @@ func (s *service) stop() {
 	}
 }
 
-// rss and peakRSS read the service's resident memory from /proc (VmRSS
-// now, VmHWM the peak since it started), in bytes.
-func (s *service) rss() int64     { return procStatus(s.cmd.Process.Pid, "VmRSS:") }
+// rss, memory and peakRSS read the service's resident memory from /proc
+// (VmRSS now, split into RssAnon and RssFile; VmHWM the peak since it
+// started), in bytes.
+func (s *service) rss() int64 { return procStatus(s.cmd.Process.Pid, "VmRSS:") }
+
+func (s *service) memory() memory {
+	pid := s.cmd.Process.Pid
+	return memory{rss: procStatus(pid, "VmRSS:"), anon: procStatus(pid, "RssAnon:"), file: procStatus(pid, "RssFile:")}
+}
+
 func (s *service) peakRSS() int64 { return procStatus(s.cmd.Process.Pid, "VmHWM:") }
 
 func procStatus(pid int, field string) int64 {
