@@ -1,6 +1,6 @@
 // Command sluice-torture kill -9s the real sluice binary in a loop and
 // checks that nothing acknowledged is lost and nothing applied twice; see
-// docs/reliability-torture.md.
+// docs/reliability.md ("The torture test").
 package main
 
 import "os"
