@@ -3,6 +3,7 @@ package pipes
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -145,100 +146,83 @@ func replaceGroup(s string, re *regexp.Regexp, hide func(m []string) bool) strin
 // into URLs. Only non-empty values are hidden: an empty one holds nothing
 // and shows what is not set.
 func (n *Node) RedactedJSON() []byte {
-	return n.appendRedacted(nil, false)
+	return n.redacted(false).appendJSON(nil)
 }
 
-func (n *Node) appendRedacted(b []byte, inValidation bool) []byte {
+// redacted copies the tree with credentials hidden (see RedactedJSON).
+func (n *Node) redacted(inValidation bool) *Node {
 	if n == nil {
-		return append(b, "null"...)
+		return nil
 	}
+	c := *n
 	switch n.Kind {
 	case String:
-		return appendQuoted(b, redactURL(n.Str))
+		c.Str = redactURL(n.Str)
 	case Array:
-		b = append(b, '[')
+		c.Items = make([]*Node, len(n.Items))
 		for i, it := range n.Items {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = it.appendRedacted(b, inValidation)
+			c.Items[i] = it.redacted(inValidation)
 		}
-		return append(b, ']')
 	case Object:
-		b = append(b, '{')
+		c.Members = slices.Clone(n.Members)
 		for i, m := range n.Members {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(appendQuoted(b, m.Key), ':')
 			key := strings.ToLower(m.Key)
+			v := &c.Members[i].Value
 			switch {
 			case IsSecretName(m.Key) || inValidation && (key == "key" || key == "keys"):
-				b = m.Value.appendHidden(b)
+				*v = m.Value.hidden()
 			case key == "headers" && m.Value.Kind == Object:
-				b = m.Value.appendHeaders(b)
+				*v = m.Value.redactedHeaders()
 			default:
-				b = m.Value.appendRedacted(b, inValidation || key == "validation")
+				*v = m.Value.redacted(inValidation || key == "validation")
 			}
 		}
-		return append(b, '}')
 	}
-	return n.appendJSON(b)
+	return &c
 }
 
-// appendHeaders renders a headers object with credential header values
+// redactedHeaders copies a headers object with credential header values
 // hidden.
-func (n *Node) appendHeaders(b []byte) []byte {
-	b = append(b, '{')
+func (n *Node) redactedHeaders() *Node {
+	c := *n
+	c.Members = slices.Clone(n.Members)
 	for i, m := range n.Members {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(appendQuoted(b, m.Key), ':')
 		if IsSecretHeader(m.Key) {
-			b = m.Value.appendHidden(b)
+			c.Members[i].Value = m.Value.hidden()
 		} else {
-			b = m.Value.appendRedacted(b, false)
+			c.Members[i].Value = m.Value.redacted(false)
 		}
 	}
-	return append(b, '}')
+	return &c
 }
 
-// appendHidden renders a credential: every string or number in it becomes
-// Redacted, keeping the shape (a list of secrets stays a list).
-func (n *Node) appendHidden(b []byte) []byte {
+// hidden copies a credential with every non-empty string and every number
+// in it replaced by Redacted, keeping the shape (a list of secrets stays a
+// list).
+func (n *Node) hidden() *Node {
 	if n == nil {
-		return append(b, "null"...)
+		return nil
 	}
+	c := *n
 	switch n.Kind {
 	case String:
-		if n.Str == "" {
-			return appendQuoted(b, "")
+		if n.Str != "" {
+			c.Str = Redacted
 		}
-		return appendQuoted(b, Redacted)
 	case Number:
-		return appendQuoted(b, Redacted)
+		c = Node{Kind: String, Str: Redacted, Pos: n.Pos, Pointer: n.Pointer}
 	case Array:
-		b = append(b, '[')
+		c.Items = make([]*Node, len(n.Items))
 		for i, it := range n.Items {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = it.appendHidden(b)
+			c.Items[i] = it.hidden()
 		}
-		return append(b, ']')
 	case Object:
-		b = append(b, '{')
+		c.Members = slices.Clone(n.Members)
 		for i, m := range n.Members {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(appendQuoted(b, m.Key), ':')
-			b = m.Value.appendHidden(b)
+			c.Members[i].Value = m.Value.hidden()
 		}
-		return append(b, '}')
 	}
-	return n.appendJSON(b)
+	return &c
 }
 
 // NamedSecrets lists, for SecretHolder implementations, the credentials
