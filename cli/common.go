@@ -107,11 +107,7 @@ func (a *app) openStore(dir string, create bool) (*store.Store, error) {
 
 // storeOptions are the store's options from the common flags.
 func (a *app) storeOptions() store.Options {
-	minFree := a.minFree.n
-	if minFree == 0 {
-		minFree = -1 // --min-free 0: no reserve
-	}
-	return store.Options{Logger: a.logger(), MinFree: minFree, FreeSpace: a.freeSpace}
+	return store.Options{Logger: a.logger(), MinFree: a.minFree.n, FreeSpace: a.freeSpace}
 }
 
 func plural(n int) string {

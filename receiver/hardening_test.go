@@ -190,7 +190,7 @@ func TestOverlongIDGets400(t *testing.T) {
 func TestDiskFullGets507(t *testing.T) {
 	var free atomic.Uint64
 	free.Store(1 << 40)
-	h := newHarnessWith(t, basicConfig, harnessOptions{store: store.Options{FreeSpace: func(string) (uint64, error) { return free.Load(), nil }}})
+	h := newHarnessWith(t, basicConfig, harnessOptions{store: store.Options{MinFree: store.DefaultMinFree, FreeSpace: func(string) (uint64, error) { return free.Load(), nil }}})
 	expect(t, h.post("in", "", "application/json", `{"_id":"a","v":1}`), http.StatusOK)
 	free.Store(1 << 20)
 	r := h.post("in", "", "application/json", `{"_id":"a","v":2}`)

@@ -27,8 +27,8 @@ func (e *DiskFullError) Error() string {
 // Is makes errors.Is(err, ErrDiskFull) true.
 func (e *DiskFullError) Is(target error) bool { return target == ErrDiskFull }
 
-// DefaultMinFree is the free space kept in reserve on the data folder's disk
-// when Options.MinFree is zero. Badger writes through memory-mapped files
+// DefaultMinFree is the free space the command line keeps in reserve on the
+// data folder's disk (--min-free). Badger writes through memory-mapped files
 // that it sizes first and fills later: a write into a page the disk cannot
 // back kills the process with SIGBUS instead of returning an error. The
 // reserve covers everything Badger may still write after sluice stops

@@ -58,16 +58,16 @@ func TestWritesRefusedBelowTheReserve(t *testing.T) {
 }
 
 // A data folder on a full disk is not opened (opening writes too), and the
-// error says why; a negative MinFree turns the reserve off.
+// error says why; without MinFree there is no reserve.
 func TestOpenRefusedBelowTheReserve(t *testing.T) {
 	disk := &fakeDisk{}
 	disk.free.Store(10 << 20)
 	dir := t.TempDir()
-	_, err := Open(dir, Options{FreeSpace: disk.read})
+	_, err := Open(dir, Options{FreeSpace: disk.read, MinFree: DefaultMinFree})
 	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("open on a full disk: %v", err)
 	}
-	s, err := Open(dir, Options{FreeSpace: disk.read, MinFree: -1})
+	s, err := Open(dir, Options{FreeSpace: disk.read})
 	if err != nil {
 		t.Fatalf("open with the reserve off: %v", err)
 	}

@@ -31,7 +31,8 @@ type Options struct {
 	Logger     *slog.Logger
 	// MinFree is the free space (bytes) kept in reserve on the data folder's
 	// disk: below it, Open and every write fail with a *DiskFullError.
-	// Zero means DefaultMinFree; a negative value turns the reserve off.
+	// Zero (or less) keeps no reserve; the command line's default is
+	// DefaultMinFree.
 	MinFree int64
 	// FreeSpace, when set, replaces the statfs reading of the free space
 	// (tests).
@@ -62,10 +63,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if s.freeSpace == nil {
 		s.freeSpace = freeSpace
 	}
-	switch {
-	case opts.MinFree == 0:
-		s.minFree = DefaultMinFree
-	case opts.MinFree > 0:
+	if opts.MinFree > 0 {
 		s.minFree = uint64(opts.MinFree)
 	}
 	if opts.InMemory {
