@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -208,16 +207,7 @@ func datasetEntities(t *testing.T, url, name string) int {
 // gives its stderr line by line.
 func startWaiting(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, bin, append([]string{"run", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Dir = t.TempDir()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr, cancel := launchRun(t, args...)
 	lines := make(chan string, 1000)
 	done := make(chan struct{})
 	go func() {

@@ -35,20 +35,31 @@ type service struct {
 	done   chan error
 }
 
-// startService starts `sluice run` on a free loopback port and waits until
-// it says where it serves. It is killed when the test ends, if still up.
-func startService(t *testing.T, args ...string) *service {
+// launchRun starts `sluice run` on a free loopback port, in a working folder
+// of its own, with its stderr to read; cancel kills it (at the latest two
+// minutes on).
+func launchRun(t *testing.T, args ...string) (*exec.Cmd, io.Reader, context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := exec.CommandContext(ctx, bin, append([]string{"run", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = t.TempDir()
-	pipe, err := cmd.StderrPipe()
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
+		cancel()
 		t.Fatal(err)
 	}
+	return cmd, stderr, cancel
+}
+
+// startService starts `sluice run` on a free loopback port and waits until
+// it says where it serves. It is killed when the test ends, if still up.
+func startService(t *testing.T, args ...string) *service {
+	t.Helper()
+	cmd, pipe, cancel := launchRun(t, args...)
 	s := &service{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
 	t.Cleanup(func() { cancel(); <-s.done })
 	lines := bufio.NewReader(pipe)
