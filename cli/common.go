@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -53,7 +53,7 @@ func loadConfig(f *configFlags) (*pipes.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := pipes.Load(f.dir, pipes.Options{Types: engine.DefaultRegistry(), Secrets: secrets})
+	cfg, err := pipes.Load(f.dir, pipes.Options{Types: builtin.Registry(), Secrets: secrets})
 	var problems pipes.Errors
 	if cfg != nil && errors.As(err, &problems) {
 		redacted := make(pipes.Errors, len(problems))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"os/signal"
 	"syscall"
@@ -53,7 +54,7 @@ func (a *app) withSink(f *sinkFlags, pipe string, fn func(ctx context.Context, s
 	defer st.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	eng, err := engine.New(ctx, cfg, st, engine.DefaultRegistry(), a.logger())
+	eng, err := engine.New(ctx, cfg, st, builtin.Registry(), a.logger())
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"os"
 	"strings"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/dtl"
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/transforms"
@@ -127,7 +127,7 @@ func loadDTLTransform(file string) (component.Transform, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	var cfg any
 	if n.Get("type") != nil { // a whole transform; a rule cannot be named "type"
 		c, err := pipes.DecodeComponent(reg, string(component.KindTransform), n)

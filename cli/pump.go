@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"os/signal"
 	"syscall"
@@ -48,7 +49,7 @@ func (a *app) pumpCmd() *cobra.Command {
 			if dryRun {
 				ctx = component.WithDryRun(ctx, func(line string) { fmt.Fprintln(a.stdout, cfg.Redact(line)) })
 			}
-			eng, err := engine.New(ctx, cfg, st, engine.DefaultRegistry(), a.logger())
+			eng, err := engine.New(ctx, cfg, st, builtin.Registry(), a.logger())
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/receiver"
 	"github.com/sluice-sync/sluice/service"
@@ -68,7 +68,7 @@ func (a *app) runCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, err := service.New(service.Options{Load: load, Store: st, Registry: engine.DefaultRegistry(), Logger: log, Token: token, Limits: limits})
+			svc, err := service.New(service.Options{Load: load, Store: st, Registry: builtin.Registry(), Logger: log, Token: token, Limits: limits})
 			if err != nil {
 				ln.Close()
 				return err

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,7 +25,7 @@ func engineFor(t *testing.T, st *store.Store, files map[string]string) *engine.E
 			t.Fatal(err)
 		}
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	cfg, err := pipes.Load(dir, pipes.Options{Types: reg})
 	if err != nil {
 		t.Fatal(err)

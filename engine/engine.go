@@ -9,24 +9,8 @@ import (
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/rest"
-	"github.com/sluice-sync/sluice/sinks"
-	"github.com/sluice-sync/sluice/sources"
 	"github.com/sluice-sync/sluice/store"
-	"github.com/sluice-sync/sluice/transforms"
-	"github.com/sluice-sync/sluice/webhook"
 )
-
-// DefaultRegistry knows every built-in component type.
-func DefaultRegistry() *component.Registry {
-	r := component.NewRegistry()
-	for _, register := range []func(*component.Registry) error{sources.Register, sinks.Register, transforms.Register, rest.Register, webhook.Register} {
-		if err := register(r); err != nil {
-			panic(err) // a duplicate built-in type is a programming error
-		}
-	}
-	return r
-}
 
 // Engine is a loaded config bound to a store.
 type Engine struct {
@@ -106,7 +90,7 @@ func (e *Engine) build(pc *pipes.Pipe, reg *component.Registry, log *slog.Logger
 		env.SourceDataset = d.Dataset()
 	}
 	if pc.Namespaces.Add {
-		p.Transforms = append(p.Transforms, transforms.AddNamespaces(pc.Namespaces))
+		p.Transforms = append(p.Transforms, AddNamespaces(pc.Namespaces))
 		p.TransformNames = append(p.TransformNames, "add_namespaces")
 	}
 	for _, tc := range pc.Transforms {
@@ -118,7 +102,7 @@ func (e *Engine) build(pc *pipes.Pipe, reg *component.Registry, log *slog.Logger
 		p.TransformNames = append(p.TransformNames, tc.Type)
 	}
 	if pc.Namespaces.Remove {
-		p.Transforms = append(p.Transforms, transforms.RemoveNamespaces())
+		p.Transforms = append(p.Transforms, RemoveNamespaces())
 		p.TransformNames = append(p.TransformNames, "remove_namespaces")
 	}
 	if p.Sink, err = component.Build[component.Sink](reg, component.KindSink, pc.Sink.Type, pc.Sink.Config, env); err != nil {

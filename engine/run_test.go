@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +52,7 @@ func (t tag) Transform(_ context.Context, in []entity.Entity) ([]entity.Entity, 
 }
 
 func testRegistry(t *testing.T) *component.Registry {
-	r := engine.DefaultRegistry()
+	r := builtin.Registry()
 	r.MustRegister(
 		component.Typed(component.KindTransform, "flaky", "test", func() *flakyConfig { return &flakyConfig{} },
 			func(*flakyConfig, component.Env) (component.Transform, error) { return &flaky{}, nil }),

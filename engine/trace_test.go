@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,7 +31,7 @@ func tracedEngine(t *testing.T, url, config string) (*engine.Engine, *store.Stor
 	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(strings.ReplaceAll(config, "$URL", url)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	cfg, err := pipes.Load(dir, pipes.Options{Types: reg, Secrets: func(name string) (string, bool) {
 		v, ok := traceSecrets[name]
 		return v, ok

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,7 +15,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -69,7 +69,7 @@ func loadConfig(t *testing.T, config string, secrets map[string]string) *pipes.C
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := pipes.Load(dir, pipes.Options{Types: engine.DefaultRegistry(), Secrets: func(name string) (string, bool) {
+	cfg, err := pipes.Load(dir, pipes.Options{Types: builtin.Registry(), Secrets: func(name string) (string, bool) {
 		v, ok := secrets[name]
 		return v, ok
 	}})

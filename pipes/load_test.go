@@ -16,12 +16,7 @@ import (
 func registry(t *testing.T) *component.Registry {
 	t.Helper()
 	r := component.NewRegistry()
-	if err := sources.Register(r); err != nil {
-		t.Fatal(err)
-	}
-	if err := sinks.Register(r); err != nil {
-		t.Fatal(err)
-	}
+	r.MustRegister(sources.EmbeddedSpec, sources.DatasetSpec, sources.HTTPEndpointSpec, sinks.DatasetSpec, sinks.NullSpec, sinks.HTTPEndpointSpec)
 	return r
 }
 

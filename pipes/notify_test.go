@@ -229,9 +229,7 @@ func FuzzNotifyConfig(f *testing.F) {
 		f.Add(s)
 	}
 	reg := component.NewRegistry()
-	if err := errors.Join(sources.Register(reg), sinks.Register(reg)); err != nil {
-		f.Fatal(err)
-	}
+	reg.MustRegister(sources.EmbeddedSpec, sources.DatasetSpec, sources.HTTPEndpointSpec, sinks.DatasetSpec, sinks.NullSpec, sinks.HTTPEndpointSpec)
 	f.Fuzz(func(t *testing.T, data string) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "n.json"), []byte(data), 0o644); err != nil {

@@ -1,12 +1,12 @@
 package pipes_test
 
 import (
+	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
 )
 
@@ -20,7 +20,7 @@ func TestLiteralSinkSecretIsRedacted(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := pipes.Load(dir, pipes.Options{Types: engine.DefaultRegistry()})
+	c, err := pipes.Load(dir, pipes.Options{Types: builtin.Registry()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,11 @@ package pipes_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"github.com/sluice-sync/sluice/builtin"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
 )
 
@@ -111,7 +111,7 @@ func TestDeclaredSecretsAreRedacted(t *testing.T) {
 		"notify.json": `{"_id": "ops", "type": "destination", "url": "https://example.com/hook?token=destination-url-15",
 		  "secret": "whsec_ZGVzdGluYXRpb24tc2VjcmV0LWJ5dGVzLTk4NzY=", "headers": {"Authorization": "destination-header-14"}}`,
 	})
-	cfg, err := pipes.Load(dir, pipes.Options{Types: engine.DefaultRegistry()})
+	cfg, err := pipes.Load(dir, pipes.Options{Types: builtin.Registry()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"log/slog"
 	"net/http"
@@ -80,7 +81,7 @@ func benchReceiverHandler(b *testing.B) http.HandlerFunc {
 	if err := os.WriteFile(filepath.Join(dir, "pipes.json"), []byte(benchReceiverPipesJSON), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	cfg, err := pipes.Load(dir, pipes.Options{Types: reg, Env: func(string) (string, bool) { return "", false }, Secrets: lookupSecret})
 	if err != nil {
 		b.Fatalf("load config: %v", err)

@@ -3,6 +3,7 @@ package receiver
 import (
 	"context"
 	"encoding/json"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"log/slog"
 	"net/http"
@@ -75,7 +76,7 @@ func newHarnessWith(t *testing.T, config string, o harnessOptions) *harness {
 	if err := os.WriteFile(filepath.Join(dir, "pipes.json"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	cfg, err := pipes.Load(dir, pipes.Options{Types: reg, Env: func(string) (string, bool) { return "", false }, Secrets: lookupSecret})
 	if err != nil {
 		t.Fatalf("load config: %v", err)
@@ -100,7 +101,7 @@ func (h *harness) open() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	eng, err := engine.New(context.Background(), h.cfg, st, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

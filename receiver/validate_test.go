@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/sources"
 )
@@ -239,7 +239,7 @@ func loadErrors(t *testing.T, config string) string {
 	if err := os.WriteFile(filepath.Join(dir, "pipes.json"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := pipes.Load(dir, pipes.Options{Types: engine.DefaultRegistry(), Secrets: lookupSecret})
+	_, err := pipes.Load(dir, pipes.Options{Types: builtin.Registry(), Secrets: lookupSecret})
 	if err == nil {
 		t.Fatalf("config loaded without errors:\n%s", config)
 	}

@@ -101,7 +101,7 @@ func decodeConfig(t *testing.T, file, js string, dst any) pipes.Errors {
 // systemConfig decodes a system:rest config over the registered defaults.
 func systemConfig(t *testing.T, js string) (*SystemConfig, pipes.Errors) {
 	t.Helper()
-	cfg := systemSpec.NewConfig().(*SystemConfig)
+	cfg := SystemSpec.NewConfig().(*SystemConfig)
 	errs := decodeConfig(t, "system.json", js, cfg)
 	return cfg, errs
 }
@@ -123,9 +123,7 @@ func newSystem(t *testing.T, js string) *System {
 func registry(t *testing.T) *component.Registry {
 	t.Helper()
 	r := component.NewRegistry()
-	if err := Register(r); err != nil {
-		t.Fatal(err)
-	}
+	r.MustRegister(SystemSpec, TransformSpec, SinkSpec, SourceSpec)
 	return r
 }
 

@@ -31,7 +31,7 @@ func (c *SinkConfig) Validate() error {
 	return nil
 }
 
-var sinkSpec = component.Typed(component.KindSink, "rest",
+var SinkSpec = component.Typed(component.KindSink, "rest",
 	"Sends each entity to a REST service with an operation (the entity's \"operation\", or the configured one).",
 	func() *SinkConfig { return &SinkConfig{Workers: 1} },
 	func(c *SinkConfig, env component.Env) (component.Sink, error) {

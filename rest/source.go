@@ -23,7 +23,7 @@ type SourceConfig struct {
 	SupportsSince bool `json:"supports_since"`
 }
 
-var sourceSpec = component.Typed(component.KindSource, "rest",
+var SourceSpec = component.Typed(component.KindSource, "rest",
 	"Entities from a REST operation's answer (payload_property, id_expression), following next_page_link.",
 	func() *SourceConfig { return &SourceConfig{} },
 	func(c *SourceConfig, env component.Env) (component.Source, error) {

@@ -103,7 +103,7 @@ type System struct {
 	jsonType map[string]bool
 }
 
-var systemSpec = component.Typed(component.KindSystem, "rest",
+var SystemSpec = component.Typed(component.KindSystem, "rest",
 	"A REST service: an HTTP client (authentication, timeouts, TLS, rate limiting, retries) and named operations.",
 	func() *SystemConfig {
 		return &SystemConfig{ConnectTimeout: 60, ReadTimeout: 1800, RateLimitingDelay: 1, ConnectionRetries: 3, MaxConnections: 16}

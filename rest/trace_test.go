@@ -216,7 +216,7 @@ func TestTraceConfig(t *testing.T) {
 			LogRequestHeaders: true, LogRequestBodyMaxsize: 100, LogResponseHeaders: true, LogResponseBodyMaxsize: 100, LogSecretRedactedBytes: 600}},
 		`{"system": "api"}`: {},
 	} {
-		cfg := transformSpec.NewConfig().(*TransformConfig)
+		cfg := TransformSpec.NewConfig().(*TransformConfig)
 		if errs := decodeConfig(t, "t.json", js, cfg); len(errs) > 0 {
 			t.Errorf("%s: %v", js, errs)
 			continue
@@ -227,7 +227,7 @@ func TestTraceConfig(t *testing.T) {
 	}
 
 	// A body size past what sluice keeps is capped, with a warning.
-	cfg := transformSpec.NewConfig().(*TransformConfig)
+	cfg := TransformSpec.NewConfig().(*TransformConfig)
 	errs := decodeConfig(t, "t.json", `{"system": "api", "trace": {"log_response_body_maxsize": 1000000}}`, cfg)
 	if errs.HasErrors() || len(errs) != 1 || !errs[0].Warning || !strings.Contains(errs[0].Error(), "/trace/log_response_body_maxsize: warning: log_response_body_maxsize is capped at 16384 bytes") ||
 		cfg.Trace.LogResponseBodyMaxsize != maxTracedBody {

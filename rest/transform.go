@@ -24,7 +24,7 @@ type TransformConfig struct {
 	TriggerOn   *dtl.Trigger `json:"trigger_on"`
 }
 
-var transformSpec = component.Typed(component.KindTransform, "rest",
+var TransformSpec = component.Typed(component.KindTransform, "rest",
 	"Runs a REST operation per entity (from the config or the entity's \"operation\") and adds the response to it.",
 	func() *TransformConfig { return &TransformConfig{} },
 	func(c *TransformConfig, env component.Env) (component.Transform, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -153,7 +154,7 @@ func loadWebhooks(t *testing.T, ctx context.Context, api *acme) (*engine.Engine,
 	t.Helper()
 	t.Setenv("acme_url", api.URL)
 	t.Setenv("service_url", serviceURL)
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	cfg, err := pipes.Load(filepath.Join("..", "examples", "webhooks"), pipes.Options{Types: reg})
 	if err != nil {
 		t.Fatal(err)
@@ -368,7 +369,7 @@ func TestUnknownSystem(t *testing.T) {
   "transform": {"type": "rest",
     "system": "acmee", "operation": "get"},
   "sink": {"type": "rest", "system": "nope", "operation": "get"}}`)
-	_, err := pipes.Load(dir, pipes.Options{Types: engine.DefaultRegistry()})
+	_, err := pipes.Load(dir, pipes.Options{Types: builtin.Registry()})
 	if err == nil {
 		t.Fatal("loaded")
 	}
@@ -385,7 +386,7 @@ func TestUnknownSystem(t *testing.T) {
 	write("p.json", `{"_id": "p", "type": "pipe", "source": {"type": "rest", "system": "acme", "operation": "get"}}`)
 	write("acme.json", `{"_id": "acme", "type": "system:rest", "url_pattern": "http://127.0.0.1:1/%s",
   "operations": {"get": {"url": "{{ x", "method": "GET"}, "put": {"url": "x", "method": "put"}}}`)
-	_, err = pipes.Load(dir, pipes.Options{Types: engine.DefaultRegistry()})
+	_, err = pipes.Load(dir, pipes.Options{Types: builtin.Registry()})
 	if err == nil {
 		t.Fatal("loaded")
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"log/slog"
 	"net"
@@ -12,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -24,7 +24,7 @@ func serveWithLimits(t *testing.T, limits Limits) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	dir := t.TempDir()
 	load := func() (*pipes.Config, error) { return pipes.Load(dir, pipes.Options{Types: reg}) }
 	svc, err := New(Options{Load: load, Store: st, Registry: reg, Limits: limits, Logger: slog.New(slog.DiscardHandler)})

@@ -3,6 +3,7 @@ package service
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,7 +16,6 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/notify"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
@@ -77,7 +77,7 @@ func startNotifying(t *testing.T, files map[string]string) (*Service, *httptest.
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	load := func() (*pipes.Config, error) { return pipes.Load(dir, pipes.Options{Types: reg}) }
 	svc, err := New(Options{Load: load, Store: st, Registry: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

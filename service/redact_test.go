@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"encoding/base64"
+	"github.com/sluice-sync/sluice/builtin"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -11,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -101,7 +101,7 @@ func TestLiteralSecretsAreRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs lockedBuffer
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	svc, err := New(Options{Store: st, Registry: reg, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Load: func() (*pipes.Config, error) { return pipes.Load(dir, pipes.Options{Types: reg}) }})
 	if err != nil {

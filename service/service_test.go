@@ -2,6 +2,7 @@ package service
 
 import (
 	"encoding/json"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"log/slog"
 	"net/http"
@@ -32,7 +33,7 @@ func startService(t *testing.T, token string, files map[string]string) (*Service
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	load := func() (*pipes.Config, error) { return pipes.Load(dir, pipes.Options{Types: reg}) }
 	svc, err := New(Options{Load: load, Store: st, Registry: reg, Token: token, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

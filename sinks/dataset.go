@@ -68,7 +68,7 @@ func (c *DatasetConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-var datasetSpec = component.Typed(component.KindSink, "dataset",
+var DatasetSpec = component.Typed(component.KindSink, "dataset",
 	"Writes entities as new versions of a dataset (the pipe's own by default), atomically with the pipe's offset.",
 	func() *DatasetConfig {
 		return &DatasetConfig{DeletionTracking: true, SetInitialOffset: InitialOffsetIfSourcePopulated}

@@ -34,7 +34,7 @@ func (c *HTTPEndpointConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-var httpEndpointSpec = component.Typed(component.KindSink, "http_endpoint",
+var HTTPEndpointSpec = component.Typed(component.KindSink, "http_endpoint",
 	"Publishes the pipe's entities: writes them to the dataset named after the pipe, served at GET /api/publishers/<pipe>/entities.",
 	func() *HTTPEndpointConfig { return &HTTPEndpointConfig{ContentDisposition: "attachment"} },
 	func(c *HTTPEndpointConfig, env component.Env) (component.Sink, error) {

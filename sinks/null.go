@@ -10,7 +10,7 @@ import (
 // NullConfig is the config of the "null" sink, which has no settings.
 type NullConfig struct{}
 
-var nullSpec = component.Typed(component.KindSink, "null",
+var NullSpec = component.Typed(component.KindSink, "null",
 	"Discards every entity; for pipes that exist for their side effects (REST transforms) or for testing.",
 	func() *NullConfig { return &NullConfig{} },
 	func(*NullConfig, component.Env) (component.Sink, error) { return nullSink{}, nil })

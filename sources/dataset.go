@@ -54,7 +54,7 @@ func (c *DatasetConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-var datasetSpec = component.Typed(component.KindSource, "dataset",
+var DatasetSpec = component.Typed(component.KindSource, "dataset",
 	"The versions of another dataset, read incrementally by offset (latest versions only unless include_previous_versions).",
 	func() *DatasetConfig { return &DatasetConfig{IncludeReplaced: true, IfSourceEmpty: "accept"} },
 	func(c *DatasetConfig, env component.Env) (component.Source, error) {

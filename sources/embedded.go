@@ -66,7 +66,7 @@ func (l *EntityList) DecodeNode(n *pipes.Node) pipes.Errors {
 	return errs
 }
 
-var embeddedSpec = component.Typed(component.KindSource, "embedded",
+var EmbeddedSpec = component.Typed(component.KindSource, "embedded",
 	"Entities written in the pipe config itself; incremental with supports_since, using each entity's _updated.",
 	func() *EmbeddedConfig { return &EmbeddedConfig{IsSinceComparable: true, IfSourceEmpty: "accept"} },
 	func(c *EmbeddedConfig, _ component.Env) (component.Source, error) { return &embedded{cfg: c}, nil })

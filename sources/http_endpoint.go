@@ -295,7 +295,7 @@ func (t *JinjaTemplate) DecodeNode(n *pipes.Node) pipes.Errors {
 	return nil
 }
 
-var httpEndpointSpec = component.Typed(component.KindSource, "http_endpoint",
+var HTTPEndpointSpec = component.Typed(component.KindSource, "http_endpoint",
 	"Receives entities pushed over HTTP to the pipe's receiver endpoint (POST /api/receivers/<pipe>/entities), with optional request validation; a pump reads nothing.",
 	func() *HTTPEndpointConfig {
 		return &HTTPEndpointConfig{MaxBodyBytes: DefaultMaxBodyBytes, AutoPopulateDataset: true,

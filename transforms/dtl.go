@@ -37,7 +37,7 @@ type DTLConfig struct {
 // DefaultDTLConfig is the dtl transform's config with nothing set.
 func DefaultDTLConfig() *DTLConfig { return &DTLConfig{IDRequired: true} }
 
-var dtlSpec = component.Typed(component.KindTransform, "dtl",
+var DTLSpec = component.Typed(component.KindTransform, "dtl",
 	"Maps each entity through DTL rules: the \"default\" rule runs per entity; others through apply.",
 	DefaultDTLConfig,
 	func(c *DTLConfig, env component.Env) (component.Transform, error) {

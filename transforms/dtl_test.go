@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,7 +32,7 @@ func build(t *testing.T, st *store.Store, pipeID, transform string) ([]component
 	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	c, err := pipes.Load(dir, pipes.Options{Types: reg})
 	if err != nil {
 		return nil, err

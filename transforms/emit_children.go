@@ -13,7 +13,7 @@ import (
 // EmitChildrenConfig is the config of the "emit_children" transform.
 type EmitChildrenConfig struct{}
 
-var emitChildrenSpec = component.Typed(component.KindTransform, "emit_children",
+var EmitChildrenSpec = component.Typed(component.KindTransform, "emit_children",
 	"Replaces each entity by the entities in its \"$children\" property (made with create-child); entities without children pass nothing on.",
 	func() *EmitChildrenConfig { return &EmitChildrenConfig{} },
 	func(*EmitChildrenConfig, component.Env) (component.Transform, error) { return emitChildren{}, nil })

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -208,7 +209,7 @@ func benchSink(b *testing.B, st *store.Store, url, pipe string) *webhook.Sink {
 	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(cfg), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	c, err := pipes.Load(dir, pipes.Options{Types: reg})
 	if err != nil {
 		b.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -153,7 +154,7 @@ func (h *harness) load(config string) {
 	if err := os.WriteFile(filepath.Join(h.dir, "p.json"), []byte(config), 0o644); err != nil {
 		h.t.Fatal(err)
 	}
-	reg := engine.DefaultRegistry()
+	reg := builtin.Registry()
 	cfg, err := pipes.Load(h.dir, pipes.Options{Types: reg})
 	if err != nil {
 		h.t.Fatal(err)

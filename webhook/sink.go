@@ -13,10 +13,7 @@ import (
 	"github.com/sluice-sync/sluice/store"
 )
 
-// Register adds the webhook sink to a registry.
-func Register(r *component.Registry) error { return r.Register(sinkSpec) }
-
-var sinkSpec = component.Typed(component.KindSink, "webhook",
+var SinkSpec = component.Typed(component.KindSink, "webhook",
 	"Sends entities to an HTTP endpoint as signed (Standard Webhooks), batched, retried webhooks, remembering what the endpoint has (sync_mode).",
 	defaultSinkConfig,
 	func(c *SinkConfig, env component.Env) (component.Sink, error) { return NewSink(c, env) })

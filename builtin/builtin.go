@@ -1,0 +1,44 @@
+// Package builtin is the list of sluice's built-in component types: adding
+// a type to sluice is writing its file in a component package and adding
+// its spec here. The command line builds its registry from this list; the
+// engine knows only the component contracts.
+package builtin
+
+import (
+	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/rest"
+	"github.com/sluice-sync/sluice/sinks"
+	"github.com/sluice-sync/sluice/sources"
+	"github.com/sluice-sync/sluice/transforms"
+	"github.com/sluice-sync/sluice/webhook"
+)
+
+// Specs lists every built-in component type, grouped by family.
+func Specs() []component.Spec {
+	return []component.Spec{
+		// Sources.
+		sources.EmbeddedSpec,
+		sources.DatasetSpec,
+		sources.HTTPEndpointSpec,
+		rest.SourceSpec,
+		// Transforms.
+		transforms.DTLSpec,
+		transforms.EmitChildrenSpec,
+		rest.TransformSpec,
+		// Sinks.
+		sinks.DatasetSpec,
+		sinks.NullSpec,
+		sinks.HTTPEndpointSpec,
+		rest.SinkSpec,
+		webhook.SinkSpec,
+		// Systems.
+		rest.SystemSpec,
+	}
+}
+
+// Registry returns a registry holding every built-in type.
+func Registry() *component.Registry {
+	r := component.NewRegistry()
+	r.MustRegister(Specs()...)
+	return r
+}
