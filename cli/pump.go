@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/notify"
@@ -53,6 +53,7 @@ func (a *app) pumpCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer eng.Close(context.WithoutCancel(ctx))
 			var notifier *notify.Notifier // a dry run notifies no one
 			if !dryRun {
 				if notifier, err = a.runNotifier(cfg, st); err != nil {

@@ -21,8 +21,13 @@ const (
 type Spec struct {
 	Kind Kind
 	Type string
-	// Doc is one sentence for the configuration reference.
+	// Doc introduces the type in the configuration reference (Markdown);
+	// its properties are documented by the tags of its config struct
+	// (see pipes.Field).
 	Doc string
+	// Example is a JSON config of the type; the reference shows it, and a
+	// test checks that it loads without a problem.
+	Example string
 	// NewConfig returns a pointer to a config struct holding the defaults;
 	// the config loader decodes the user's JSON over it strictly.
 	NewConfig func() any
@@ -110,6 +115,12 @@ func Build[T any](r *Registry, kind Kind, typ string, cfg any, env Env) (T, erro
 		return zero, fmt.Errorf("%s %q: built %T, which is not a %s", kind, typ, c, kind)
 	}
 	return t, nil
+}
+
+// WithExample returns the spec with its example config.
+func (s Spec) WithExample(example string) Spec {
+	s.Example = example
+	return s
 }
 
 // Typed makes a Spec from a typed config constructor and builder, so

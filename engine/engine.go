@@ -18,6 +18,7 @@ type Engine struct {
 	store   *store.Store
 	pipes   map[string]*Pipe
 	systems map[string]any // built systems by _id
+	life    lifecycle      // work under way, for Close (lifecycle.go)
 }
 
 // Pipe is a pipe ready to run.
@@ -52,22 +53,22 @@ func New(ctx context.Context, cfg *pipes.Config, st *store.Store, reg *component
 		env := component.Env{Store: st, Logger: log.With("system", sc.ID)}
 		s, err := component.Build[any](reg, component.KindSystem, sc.Kind, sc.Component.Config, env)
 		if err != nil {
-			return nil, fmt.Errorf("system %q: %w", sc.ID, err)
+			return nil, errors.Join(fmt.Errorf("system %q: %w", sc.ID, err), e.Close(ctx))
 		}
 		e.systems[sc.ID] = s
 	}
 	_, dryRun := component.DryRun(ctx)
 	for _, pc := range cfg.Pipes {
-		p, err := e.build(pc, reg, log)
+		p, built, err := e.build(pc, reg, log)
 		if err != nil {
-			return nil, fmt.Errorf("pipe %q: %w", pc.ID, err)
-		}
-		if o, ok := p.Sink.(component.RunObserver); ok && !dryRun {
-			if err := o.PipeLoaded(ctx); err != nil {
-				return nil, fmt.Errorf("pipe %q: %w", pc.ID, err)
-			}
+			return nil, errors.Join(fmt.Errorf("pipe %q: %w", pc.ID, err), closeAll(ctx, built), e.Close(ctx))
 		}
 		e.pipes[pc.ID] = p
+		if o, ok := p.Sink.(component.RunObserver); ok && !dryRun {
+			if err := o.PipeLoaded(ctx); err != nil {
+				return nil, errors.Join(fmt.Errorf("pipe %q: %w", pc.ID, err), e.Close(ctx))
+			}
+		}
 	}
 	return e, nil
 }
@@ -78,14 +79,17 @@ func (e *Engine) system(id string) (any, bool) {
 	return s, ok
 }
 
-func (e *Engine) build(pc *pipes.Pipe, reg *component.Registry, log *slog.Logger) (*Pipe, error) {
+// build makes a pipe's components; on failure it also returns those it
+// built, for the caller to close.
+func (e *Engine) build(pc *pipes.Pipe, reg *component.Registry, log *slog.Logger) (*Pipe, []any, error) {
 	st := e.store
 	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID), Namespaces: pc.Namespaces, System: e.system, Redact: e.cfg.Redact}
 	p := &Pipe{Config: pc}
 	var err error
 	if p.Source, err = component.Build[component.Source](reg, component.KindSource, pc.Source.Type, pc.Source.Config, env); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	built := []any{p.Source}
 	if d, ok := p.Source.(interface{ Dataset() string }); ok {
 		env.SourceDataset = d.Dataset()
 	}
@@ -96,8 +100,9 @@ func (e *Engine) build(pc *pipes.Pipe, reg *component.Registry, log *slog.Logger
 	for _, tc := range pc.Transforms {
 		t, err := component.Build[component.Transform](reg, component.KindTransform, tc.Type, tc.Config, env)
 		if err != nil {
-			return nil, err
+			return nil, built, err
 		}
+		built = append(built, t)
 		p.Transforms = append(p.Transforms, t)
 		p.TransformNames = append(p.TransformNames, tc.Type)
 	}
@@ -106,9 +111,9 @@ func (e *Engine) build(pc *pipes.Pipe, reg *component.Registry, log *slog.Logger
 		p.TransformNames = append(p.TransformNames, "remove_namespaces")
 	}
 	if p.Sink, err = component.Build[component.Sink](reg, component.KindSink, pc.Sink.Type, pc.Sink.Config, env); err != nil {
-		return nil, err
+		return nil, built, err
 	}
-	return p, nil
+	return p, nil, nil
 }
 
 // Pipe returns a built pipe.

@@ -38,6 +38,11 @@ func (e *Engine) Receive(ctx context.Context, id string, es []entity.Entity, opt
 	if _, ok := p.Source.(component.PushedSource); !ok {
 		return component.WriteStats{}, fmt.Errorf("pipe %q: %w", id, ErrNotPushed)
 	}
+	done, err := e.begin()
+	if err != nil {
+		return component.WriteStats{}, fmt.Errorf("pipe %q: %w", id, err)
+	}
+	defer done()
 	r := &run{e: e, p: p}
 	out, err := r.transform(ctx, es)
 	if err != nil {
@@ -86,6 +91,11 @@ func (e *Engine) BeginFullSync(ctx context.Context, id string) (uint64, error) {
 	if !ok {
 		return 0, nil
 	}
+	done, err := e.begin()
+	if err != nil {
+		return 0, fmt.Errorf("pipe %q: %w", id, err)
+	}
+	defer done()
 	return dt.BeginFullRun(ctx)
 }
 
@@ -102,6 +112,11 @@ func (e *Engine) EndFullSync(ctx context.Context, id string, fullRun uint64) (de
 	if !ok {
 		return 0, nil
 	}
+	done, err := e.begin()
+	if err != nil {
+		return 0, fmt.Errorf("pipe %q: %w", id, err)
+	}
+	defer done()
 	n, err := dt.EndFullRun(ctx, fullRun, func(*store.Tx) error { return nil })
 	if err != nil {
 		return n, err

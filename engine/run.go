@@ -74,6 +74,12 @@ func (e *Engine) Run(ctx context.Context, id string, opts RunOptions) (Summary, 
 	if err != nil {
 		return Summary{Pipe: id, Status: StatusFailed, Error: err.Error(), Offset: json.RawMessage("null")}, err
 	}
+	done, err := e.begin()
+	if err != nil {
+		err = fmt.Errorf("pipe %q: %w", id, err)
+		return Summary{Pipe: id, Status: StatusFailed, Error: err.Error(), Offset: json.RawMessage("null")}, err
+	}
+	defer done()
 	if !p.running.TryLock() {
 		err := fmt.Errorf("pipe %q: %w", id, ErrRunning)
 		return Summary{Pipe: id, Status: StatusFailed, Error: err.Error(), Offset: json.RawMessage("null")}, err

@@ -272,6 +272,9 @@ func (d *decoder) toAny(n *Node, depth int) any {
 // description and comment fields.
 type StringOrList []string
 
+// ConfigType names the shape in the configuration reference.
+func (StringOrList) ConfigType() string { return "string or list of strings" }
+
 // DecodeNode accepts "a" or ["a", "b"].
 func (s *StringOrList) DecodeNode(n *Node) Errors {
 	var es Errors

@@ -6,68 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 )
-
-// field is one JSON member a struct accepts.
-type field struct {
-	name     string
-	index    []int // path through embedded structs, for FieldByIndex
-	required bool  // cfg:"required": absence is an error
-	ignored  bool  // cfg:"ignored": accepted with a warning
-}
-
-// fieldCache memoises structFields per struct type.
-var fieldCache sync.Map // reflect.Type -> []field
-
-// structFields lists the members t accepts in declaration order. Embedded
-// structs without a json name are flattened; as in encoding/json a
-// shallower field hides a deeper one of the same name.
-func structFields(t reflect.Type) []field {
-	if f, ok := fieldCache.Load(t); ok {
-		return f.([]field)
-	}
-	var out []field
-	seen := map[string]int{} // name -> depth that claimed it
-	var walk func(t reflect.Type, index []int, depth int)
-	walk = func(t reflect.Type, index []int, depth int) {
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			tag, hasTag := sf.Tag.Lookup("json")
-			name, _, _ := strings.Cut(tag, ",")
-			if tag == "-" {
-				continue
-			}
-			idx := append(slices.Clone(index), i)
-			ft := sf.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if sf.Anonymous && name == "" && ft.Kind() == reflect.Struct && depth < 16 &&
-				(sf.IsExported() || sf.Type.Kind() != reflect.Pointer) {
-				walk(ft, idx, depth+1)
-				continue
-			}
-			if !sf.IsExported() {
-				continue
-			}
-			if name == "" || !hasTag {
-				name = sf.Name
-			}
-			if d, dup := seen[name]; dup && d <= depth {
-				continue
-			}
-			seen[name] = depth
-			out = slices.DeleteFunc(out, func(f field) bool { return f.name == name })
-			cfg := strings.Split(sf.Tag.Get("cfg"), ",")
-			out = append(out, field{name: name, index: idx,
-				required: slices.Contains(cfg, "required"), ignored: slices.Contains(cfg, "ignored")})
-		}
-	}
-	walk(t, nil, 0)
-	fieldCache.Store(t, out)
-	return out
-}
 
 // structure decodes an object into struct v, then runs its Validate hook
 // when everything inside decoded cleanly.
@@ -76,29 +15,47 @@ func (d *decoder) structure(n *Node, v reflect.Value, depth int) {
 		return
 	}
 	before := d.errorCount()
-	fields := structFields(v.Type())
+	fields := Fields(v.Type())
+	var sesam []string
+	if v.CanAddr() {
+		if s, ok := v.Addr().Interface().(SesamCompatible); ok {
+			sesam = s.SesamKeys()
+		}
+	}
 	present := map[string]bool{}
+	var badEnum []Member // checked with Validate, once everything decoded
 	for _, m := range n.Members {
-		i := slices.IndexFunc(fields, func(f field) bool { return f.name == m.Key })
+		i := slices.IndexFunc(fields, func(f Field) bool { return f.Name == m.Key })
 		if i < 0 {
-			d.errs.Add(m.Value, "unknown property %q%s", m.Key, Suggest(m.Key, fieldNames(fields)))
+			if slices.Contains(sesam, m.Key) {
+				d.errs.Warn(m.Value, "%s", SesamWarning(m.Key))
+				continue
+			}
+			d.errs.Add(m.Value, "unknown property %q%s", m.Key, Suggest(m.Key, append(fieldNames(fields), sesam...)))
 			continue
 		}
 		f := fields[i]
-		present[f.name] = true
-		if f.ignored {
-			d.errs.Warn(m.Value, "property %q is accepted for Sesam compatibility but has no effect in sluice", m.Key)
-		}
-		if fv, ok := fieldByIndex(v, f.index); ok {
+		present[f.Name] = true
+		if fv, ok := f.Value(v); ok {
 			d.value(m.Value, fv, depth+1)
+			if f.Enum != nil && m.Value.Kind == String && !slices.Contains(f.Enum, m.Value.Str) {
+				badEnum = append(badEnum, m)
+			}
 		}
 	}
 	for _, f := range fields {
-		if f.required && !present[f.name] {
-			d.errs.Add(n, "missing required property %q", f.name)
+		if f.Required && !present[f.Name] {
+			d.errs.Add(n, "missing required property %q", f.Name)
 		}
 	}
-	if d.errorCount() == before && v.CanAddr() && v.Addr().Type().Implements(validatorType) {
+	if d.errorCount() != before {
+		return
+	}
+	for _, m := range badEnum {
+		f := fields[slices.IndexFunc(fields, func(f Field) bool { return f.Name == m.Key })]
+		d.errs.Add(m.Value, "%s", EnumMessage(f.Name, f.Enum, m.Value.Str))
+	}
+	if v.CanAddr() && v.Addr().Type().Implements(validatorType) {
 		if err := v.Addr().Interface().(validator).Validate(); err != nil {
 			d.placeValidation(n, err)
 		}
@@ -178,10 +135,10 @@ func Suggest(key string, names []string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
-func fieldNames(fields []field) []string {
+func fieldNames(fields []Field) []string {
 	names := make([]string, len(fields))
 	for i, f := range fields {
-		names[i] = f.name
+		names[i] = f.Name
 	}
 	return names
 }

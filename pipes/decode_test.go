@@ -44,10 +44,13 @@ type testPipe struct {
 	Source   testSource  `json:"source"`
 	Window   *testWindow `json:"window"`
 	Every    testEvery   `json:"every"`
-	Schedule string      `json:"schedule_interval" cfg:"ignored"`
+	Schedule string      `json:"schedule"`
 	Tags     []string    `json:"tags"`
 	Node     *Node       `json:"node"`
 }
+
+// SesamKeys declares schedule_interval accepted without effect.
+func (*testPipe) SesamKeys() []string { return []string{"schedule_interval"} }
 
 // testWindow validates across fields and blames single properties.
 type testWindow struct {

@@ -101,35 +101,15 @@ const (
 
 // Pump is when and how a pipe runs.
 type Pump struct {
-	Mode             string   `json:"mode"`
-	ScheduleInterval *float64 `json:"schedule_interval"`
-	CronExpression   string   `json:"cron_expression"`
+	Mode             string   `json:"mode" enum:"scheduled,manual,off" default:"scheduled" doc:"scheduled: by schedule_interval or cron_expression; manual: only when pumped (sluice pump, the API); off: never, and its receiver refuses pushes"`
+	ScheduleInterval *float64 `json:"schedule_interval" type:"number of seconds, > 0" doc:"run every so many seconds"`
+	CronExpression   string   `json:"cron_expression" doc:"run on a cron schedule: 5 fields, an optional CRON_TZ=Zone prefix, or @hourly and the like"`
 	// TimeZone is the IANA zone cron_expression is read in (default UTC).
-	TimeZone                   string       `json:"time_zone"`
-	RunAtStartup               bool         `json:"run_at_startup"`
-	RunAtStartupIfNotPopulated bool         `json:"run_at_startup_if_not_populated"`
-	Comment                    StringOrList `json:"comment"`
-	Name                       string       `json:"name"`
-
-	// Accepted for Sesam compatibility; not applied yet.
-	RescanRunCount                      *int     `json:"rescan_run_count" cfg:"ignored"`
-	RescanCronExpression                string   `json:"rescan_cron_expression" cfg:"ignored"`
-	PartialRescanRunCount               *int     `json:"partial_rescan_run_count" cfg:"ignored"`
-	PartialRescanDelta                  *int     `json:"partial_rescan_delta" cfg:"ignored"`
-	MaxReadRetries                      *int     `json:"max_read_retries" cfg:"ignored"`
-	ReadRetryDelay                      *float64 `json:"read_retry_delay" cfg:"ignored"`
-	WriteRetryDelay                     *float64 `json:"write_retry_delay" cfg:"ignored"`
-	MaxRetriesPerEntity                 *int     `json:"max_retries_per_entity" cfg:"ignored"`
-	MaxConsecutiveWriteErrors           *int     `json:"max_consecutive_write_errors" cfg:"ignored"`
-	MaxWriteErrorsInRetryDataset        *int     `json:"max_write_errors_in_retry_dataset" cfg:"ignored"`
-	FallbackToSingleEntitiesOnBatchFail *bool    `json:"fallback_to_single_entities_on_batch_fail" cfg:"ignored"`
-	UseDeadLetterDataset                *bool    `json:"use_dead_letter_dataset" cfg:"ignored"`
-	DeadLetterDataset                   string   `json:"dead_letter_dataset" cfg:"ignored"`
-	TrackDeadLetters                    *bool    `json:"track_dead_letters" cfg:"ignored"`
-	MaxSecondsPerEntity                 *float64 `json:"max_seconds_per_entity" cfg:"ignored"`
-	LogEventsNoopRuns                   *bool    `json:"log_events_noop_runs" cfg:"ignored"`
-	LogEventsNoopRunsChangesOnly        *bool    `json:"log_events_noop_runs_changes_only" cfg:"ignored"`
-	NotificationGranularity             *int64   `json:"notification_granularity" cfg:"ignored"`
+	TimeZone                   string       `json:"time_zone" default:"UTC" doc:"the IANA time zone cron_expression is read in, such as Europe/Oslo"`
+	RunAtStartup               bool         `json:"run_at_startup" doc:"run once when the service starts"`
+	RunAtStartupIfNotPopulated bool         `json:"run_at_startup_if_not_populated" doc:"run once when the service starts, if the pipe's sink dataset is not populated yet"`
+	Comment                    StringOrList `json:"comment" doc:"free text"`
+	Name                       string       `json:"name" doc:"a human-readable name"`
 }
 
 // CronParser parses pump cron expressions: the standard five fields, with
@@ -139,11 +119,6 @@ var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // Validate checks the pump's settings.
 func (p *Pump) Validate() error {
 	var errs []error
-	switch p.Mode {
-	case "", ModeScheduled, ModeManual, ModeOff:
-	default:
-		errs = append(errs, &FieldError{Field: "mode", Err: fmt.Errorf("mode must be %q, %q or %q, not %q", ModeScheduled, ModeManual, ModeOff, p.Mode)})
-	}
 	if p.ScheduleInterval != nil && *p.ScheduleInterval <= 0 {
 		errs = append(errs, &FieldError{Field: "schedule_interval", Err: errors.New("schedule_interval must be a positive number of seconds")})
 	}
@@ -158,4 +133,9 @@ func (p *Pump) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// SesamKeys lists the Sesam properties Pump accepts without effect.
+func (*Pump) SesamKeys() []string {
+	return []string{"rescan_run_count", "rescan_cron_expression", "partial_rescan_run_count", "partial_rescan_delta", "max_read_retries", "read_retry_delay", "write_retry_delay", "max_retries_per_entity", "max_consecutive_write_errors", "max_write_errors_in_retry_dataset", "fallback_to_single_entities_on_batch_fail", "use_dead_letter_dataset", "dead_letter_dataset", "track_dead_letters", "max_seconds_per_entity", "log_events_noop_runs", "log_events_noop_runs_changes_only", "notification_granularity"}
 }

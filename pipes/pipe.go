@@ -9,36 +9,29 @@ import (
 // pipeDoc is the JSON shape of a pipe; components stay nodes until their
 // type is known.
 type pipeDoc struct {
-	ID                 string         `json:"_id"`
-	Type               string         `json:"type"`
-	Name               string         `json:"name"`
-	Description        StringOrList   `json:"description"`
-	Comment            StringOrList   `json:"comment"`
-	Source             *Node          `json:"source" cfg:"required"`
-	Transform          *Node          `json:"transform"`
-	Sink               *Node          `json:"sink"`
-	Pump               Pump           `json:"pump"`
-	Metadata           map[string]any `json:"metadata"`
-	BatchSize          *int           `json:"batch_size"`
-	DisableSetLastSeen bool           `json:"disable_set_last_seen"`
+	ID                 string         `json:"_id" type:"string, no /" default:"required" doc:"the pipe's name, unique across the config folder"`
+	Type               string         `json:"type" type:"\"pipe\"" default:"required" doc:"marks the object as a pipe"`
+	Name               string         `json:"name" doc:"a human-readable name"`
+	Description        StringOrList   `json:"description" doc:"free text"`
+	Comment            StringOrList   `json:"comment" doc:"free text"`
+	Source             *Node          `json:"source" cfg:"required" type:"object" doc:"where the entities come from; see [Sources](sources.md)"`
+	Transform          *Node          `json:"transform" type:"object or list of objects" doc:"applied in order; see [Transforms](transforms.md)"`
+	Sink               *Node          `json:"sink" type:"object" default:"a dataset sink writing the dataset named after the pipe" doc:"where the entities go; see [Sinks](sinks.md)"`
+	Pump               Pump           `json:"pump" type:"object" default:"scheduled" doc:"when the pipe runs; see Pump below"`
+	Metadata           map[string]any `json:"metadata" type:"object" doc:"free-form"`
+	BatchSize          *int           `json:"batch_size" type:"integer ≥ 1" default:"the sink's own (1 for a rest sink, the webhook sink's batch_size), 1000 with a dataset sink, else 100" doc:"source entities per batch: each batch goes through the transforms into the sink, and the offset moves after it"`
+	DisableSetLastSeen bool           `json:"disable_set_last_seen" doc:"protects the pipe from having its offset reset"`
 
-	NamespacedIdentifiers bool           `json:"namespaced_identifiers"`
-	Namespaces            *namespacesDoc `json:"namespaces"`
-	AddNamespaces         *bool          `json:"add_namespaces"`
-	RemoveNamespaces      *bool          `json:"remove_namespaces"`
-
-	CheckpointInterval     *int  `json:"checkpoint_interval" cfg:"ignored"`
-	EnableBackgroundRescan *bool `json:"enable_background_rescan" cfg:"ignored"`
-	InferPipeEntityTypes   *bool `json:"infer_pipe_entity_types" cfg:"ignored"`
-	DependencyTracking     any   `json:"dependency_tracking" cfg:"ignored"`
-	Compaction             any   `json:"compaction" cfg:"ignored"`
-	CircuitBreakers        any   `json:"circuit_breakers" cfg:"ignored"`
+	NamespacedIdentifiers bool           `json:"namespaced_identifiers" doc:"DTL's namespace-aware functions qualify the names they write (see [the DTL guide](../dtl.md))"`
+	Namespaces            *namespacesDoc `json:"namespaces" default:"both the pipe's _id" doc:"the namespaces for _id values and property names"`
+	AddNamespaces         *bool          `json:"add_namespaces" type:"boolean" default:"true with namespaced_identifiers and an embedded source, else false" doc:"qualify _id and properties before the first transform"`
+	RemoveNamespaces      *bool          `json:"remove_namespaces" type:"boolean" default:"false" doc:"strip namespaces from _id, properties and namespaced-identifier values after the last transform"`
 }
 
 // namespacesDoc is the pipe's "namespaces" object.
 type namespacesDoc struct {
-	Identity string `json:"identity"`
-	Property string `json:"property"`
+	Identity string `json:"identity" default:"the pipe's _id" doc:"the namespace of _id values"`
+	Property string `json:"property" default:"the pipe's _id" doc:"the namespace of property names"`
 }
 
 // sourcesAddingNamespaces are the source types whose add_namespaces
@@ -223,3 +216,12 @@ func prefixed(prefix string, s []string) []string {
 	}
 	return out
 }
+
+// SesamKeys lists the Sesam properties pipeDoc accepts without effect.
+func (*pipeDoc) SesamKeys() []string {
+	return []string{"checkpoint_interval", "enable_background_rescan", "infer_pipe_entity_types", "dependency_tracking", "compaction", "circuit_breakers"}
+}
+
+// ReferenceConfigs returns the pipe and pump config structs, holding their
+// defaults, for the generated configuration reference.
+func ReferenceConfigs() (pipe, pump any) { return &pipeDoc{}, &Pump{} }

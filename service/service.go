@@ -166,18 +166,37 @@ func (s *Service) Reload() error {
 	s.mu.Unlock()
 	old.stop()
 	s.mu.Lock()
+	oldEng := s.eng
 	s.cfg, s.eng = cfg, eng
 	s.sched = newScheduler(eng, s.log, s.afterRun)
 	s.mu.Unlock()
+	s.closeEngine(oldEng)
 	s.log.Info("config reloaded", "pipes", len(cfg.Pipes), "systems", len(cfg.Systems))
 	return nil
 }
 
+// closeEngine closes an engine that is no longer current once the pushed
+// batches it is still writing are done (runs were stopped before), so its
+// components release their connections and goroutines.
+func (s *Service) closeEngine(eng *engine.Engine) {
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	if err := eng.Close(ctx); err != nil {
+		s.log.Warn("closing the previous config's components", "error", err)
+	}
+}
+
+// closeTimeout bounds how long a reload or stop waits for the old engine's
+// pushed batches before closing its components anyway.
+const closeTimeout = 30 * time.Second
+
 // Stop stops scheduling and the runs under way (each rolls back its batch
-// in flight; what was committed stays), then syncs the store.
+// in flight; what was committed stays), closes the engine's components,
+// then syncs the store.
 func (s *Service) Stop() error {
 	s.scheduler().stop()
 	s.drainNotifications(10 * time.Second)
+	s.closeEngine(s.Engine())
 	return s.opts.Store.Sync()
 }
 

@@ -26,21 +26,10 @@ const (
 // DatasetConfig is the config of the "dataset" sink.
 type DatasetConfig struct {
 	// Dataset defaults to the pipe's _id.
-	Dataset string `json:"dataset"`
+	Dataset string `json:"dataset" type:"string, no /, not system:…" default:"the pipe's _id" doc:"the dataset to write"`
 	// DeletionTracking deletes, after a full run, what the run did not see.
-	DeletionTracking bool   `json:"deletion_tracking"`
-	SetInitialOffset string `json:"set_initial_offset"`
-
-	Indexes                       any      `json:"indexes" cfg:"ignored"`
-	TrackChildren                 *bool    `json:"track_children" cfg:"ignored"`
-	EnableOptimisticLocking       *bool    `json:"enable_optimistic_locking" cfg:"ignored"`
-	CircuitBreakerThresholdFactor *float64 `json:"circuit_breaker_threshold_factor" cfg:"ignored"`
-	CircuitBreakerThresholdCount  *int     `json:"circuit_breaker_threshold_count" cfg:"ignored"`
-	MarkDeletionTracked           *bool    `json:"mark_deletion_tracked" cfg:"ignored"`
-	BitsetCommitInterval          *int     `json:"bitset_commit_interval" cfg:"ignored"`
-	PreventMultipleVersions       *bool    `json:"prevent_multiple_versions" cfg:"ignored"`
-	SuppressFiltered              *bool    `json:"suppress_filtered" cfg:"ignored"`
-	MaxEntityBytesSize            any      `json:"max_entity_bytes_size" cfg:"ignored"`
+	DeletionTracking bool   `json:"deletion_tracking" doc:"after a full run, entities the run did not see are deleted"`
+	SetInitialOffset string `json:"set_initial_offset" enum:"if-source-populated,never,always,initially,onload" doc:"when the dataset counts as populated"`
 }
 
 // PipeDefaults makes the pipe's _id the default dataset.
@@ -59,17 +48,12 @@ func (c *DatasetConfig) Validate() error {
 	if strings.HasPrefix(c.Dataset, "system:") {
 		errs = append(errs, &pipes.FieldError{Field: "dataset", Err: fmt.Errorf("dataset %q: a sink cannot write to a system: dataset", c.Dataset)})
 	}
-	switch c.SetInitialOffset {
-	case InitialOffsetIfSourcePopulated, InitialOffsetNever, InitialOffsetAlways, InitialOffsetInitially, InitialOffsetOnload:
-	default:
-		errs = append(errs, &pipes.FieldError{Field: "set_initial_offset", Err: fmt.Errorf("set_initial_offset must be one of %q, %q, %q, %q or %q, not %q",
-			InitialOffsetIfSourcePopulated, InitialOffsetNever, InitialOffsetAlways, InitialOffsetInitially, InitialOffsetOnload, c.SetInitialOffset)})
-	}
 	return errors.Join(errs...)
 }
 
+// DatasetSpec is the "dataset" sink.
 var DatasetSpec = component.Typed(component.KindSink, "dataset",
-	"Writes entities as new versions of a dataset (the pipe's own by default), atomically with the pipe's offset.",
+	"Writes entities as new versions of a dataset (the pipe's own by default), atomically with the pipe's offset. A dataset keeps a new version only when an entity's `_id` is new, its `_deleted` changed, or its content hash changed. An entity with `\"_filtered\": true` (from a DTL `filter`) deletes the entity's latest version, or is dropped when the dataset does not hold it.",
 	func() *DatasetConfig {
 		return &DatasetConfig{DeletionTracking: true, SetInitialOffset: InitialOffsetIfSourcePopulated}
 	},
@@ -79,7 +63,8 @@ var DatasetSpec = component.Typed(component.KindSink, "dataset",
 		}
 		c.PipeDefaults(env.PipeID)
 		return &datasetSink{cfg: c, store: env.Store}, nil
-	})
+	}).
+	WithExample(`{"type": "dataset", "dataset": "customers", "deletion_tracking": false}`)
 
 type datasetSink struct {
 	cfg   *DatasetConfig
@@ -197,4 +182,9 @@ func (s *datasetSink) RunCompleted(_ context.Context, sourcePopulated bool) erro
 		return nil
 	}
 	return s.store.SetPopulated(s.cfg.Dataset)
+}
+
+// SesamKeys lists the Sesam properties DatasetConfig accepts without effect.
+func (*DatasetConfig) SesamKeys() []string {
+	return []string{"indexes", "track_children", "enable_optimistic_locking", "circuit_breaker_threshold_factor", "circuit_breaker_threshold_count", "mark_deletion_tracked", "bitset_commit_interval", "prevent_multiple_versions", "suppress_filtered", "max_entity_bytes_size"}
 }

@@ -2,7 +2,6 @@ package sinks
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/sluice-sync/sluice/component"
@@ -17,25 +16,23 @@ type HTTPEndpointConfig struct {
 	// Filename, when set, is offered to clients as the download's name in
 	// a Content-Disposition header; without it the entities are served
 	// inline.
-	Filename string `json:"filename"`
+	Filename string `json:"filename" doc:"offered to clients as the download's name in a Content-Disposition header; without it the entities are served inline"`
 	// ContentDisposition is "attachment" (the default) or "inline".
-	ContentDisposition string `json:"content_disposition"`
+	ContentDisposition string `json:"content_disposition" enum:"attachment,inline" doc:"the Content-Disposition type sent with filename"`
 }
 
 // Validate checks content_disposition and the filename.
 func (c *HTTPEndpointConfig) Validate() error {
 	var errs []error
-	if c.ContentDisposition != "attachment" && c.ContentDisposition != "inline" {
-		errs = append(errs, &pipes.FieldError{Field: "content_disposition", Err: fmt.Errorf(`content_disposition must be "attachment" or "inline", not %q`, c.ContentDisposition)})
-	}
 	if strings.ContainsAny(c.Filename, "\"\\/\r\n") {
 		errs = append(errs, &pipes.FieldError{Field: "filename", Err: errors.New("filename must not contain quotes, slashes or line breaks")})
 	}
 	return errors.Join(errs...)
 }
 
+// HTTPEndpointSpec is the "http_endpoint" sink.
 var HTTPEndpointSpec = component.Typed(component.KindSink, "http_endpoint",
-	"Publishes the pipe's entities: writes them to the dataset named after the pipe, served at GET /api/publishers/<pipe>/entities.",
+	"Publishes the pipe's entities: writes them to the dataset named after the pipe, which `sluice run` serves at `GET /api/publishers/<pipe>/entities?since=N&limit=M` (default limit 1000, at most 100000; `deleted=false` leaves deleted ones out): the latest version of each entity after offset `since`, as a JSON array in offset order, with headers `X-Dataset-Id`, `X-Dataset-Last-Offset` (pass it as the next `since`), `X-Dataset-Populated` and `X-Dataset-Entities`.",
 	func() *HTTPEndpointConfig { return &HTTPEndpointConfig{ContentDisposition: "attachment"} },
 	func(c *HTTPEndpointConfig, env component.Env) (component.Sink, error) {
 		if env.Store == nil {
@@ -43,7 +40,8 @@ var HTTPEndpointSpec = component.Typed(component.KindSink, "http_endpoint",
 		}
 		ds := &DatasetConfig{Dataset: env.PipeID, DeletionTracking: true, SetInitialOffset: InitialOffsetIfSourcePopulated}
 		return &HTTPEndpointSink{datasetSink: &datasetSink{cfg: ds, store: env.Store}, Config: c}, nil
-	})
+	}).
+	WithExample(`{"type": "http_endpoint", "filename": "customers.json"}`)
 
 // HTTPEndpointSink is the built http_endpoint sink: a dataset sink (Dataset
 // names what the publisher serves) with the publisher's settings.

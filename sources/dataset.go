@@ -19,15 +19,13 @@ import (
 // DatasetConfig is the config of the "dataset" source: another dataset,
 // read incrementally by offset.
 type DatasetConfig struct {
-	Dataset                 string `json:"dataset" cfg:"required"`
-	IncludePreviousVersions bool   `json:"include_previous_versions"`
+	Dataset                 string `json:"dataset" cfg:"required" doc:"the dataset to read, by offset: each run reads the versions after the pipe's stored offset"`
+	IncludePreviousVersions bool   `json:"include_previous_versions" doc:"read all versions, not only the latest of each _id"`
 	// IncludeReplaced false skips entities with "$replaced": true.
-	IncludeReplaced bool   `json:"include_replaced"`
-	IfSourceEmpty   string `json:"if_source_empty"`
+	IncludeReplaced bool   `json:"include_replaced" doc:"false skips entities with \"$replaced\": true"`
+	IfSourceEmpty   string `json:"if_source_empty" enum:"accept,fail" doc:"fail: a run with no entities fails, leaving the sink untouched"`
 	// Subset, ["eq", EXPRESSION, VALUE], reads only the entities in it.
-	Subset             Subset `json:"subset"`
-	SupportsSignalling *bool  `json:"supports_signalling" cfg:"ignored"`
-	Completeness       any    `json:"completeness" cfg:"ignored"`
+	Subset Subset `json:"subset" type:"[\"eq\", EXPR, VALUE]" doc:"read only entities in the subset (_S is the entity; eq matches as in joins); a version that leaves the subset is read as a deletion"`
 }
 
 // Subset holds a compiled subset expression.
@@ -48,21 +46,20 @@ func (c *DatasetConfig) Validate() error {
 	if c.Dataset == "" {
 		errs = append(errs, &pipes.FieldError{Field: "dataset", Err: errors.New("dataset is empty")})
 	}
-	if err := checkIfSourceEmpty(c.IfSourceEmpty); err != nil {
-		errs = append(errs, err)
-	}
 	return errors.Join(errs...)
 }
 
+// DatasetSpec is the "dataset" source.
 var DatasetSpec = component.Typed(component.KindSource, "dataset",
-	"The versions of another dataset, read incrementally by offset (latest versions only unless include_previous_versions).",
+	"The versions of another dataset, read incrementally by offset (latest versions only unless `include_previous_versions`). Deleted entities are read too, so deletions flow downstream. The source is populated when its dataset is.",
 	func() *DatasetConfig { return &DatasetConfig{IncludeReplaced: true, IfSourceEmpty: "accept"} },
 	func(c *DatasetConfig, env component.Env) (component.Source, error) {
 		if env.Store == nil {
 			return nil, errors.New("the dataset source needs a store")
 		}
 		return &datasetSource{cfg: c, store: env.Store}, nil
-	})
+	}).
+	WithExample(`{"type": "dataset", "dataset": "crm-customers", "subset": ["eq", "_S.country", "NO"]}`)
 
 type datasetSource struct {
 	cfg   *DatasetConfig
@@ -185,4 +182,9 @@ func (s *datasetSource) matches(ctx context.Context, e []byte) (bool, error) {
 		return false, err
 	}
 	return s.cfg.Subset.Matches(ctx, d)
+}
+
+// SesamKeys lists the Sesam properties DatasetConfig accepts without effect.
+func (*DatasetConfig) SesamKeys() []string {
+	return []string{"supports_signalling", "completeness"}
 }

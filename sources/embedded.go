@@ -15,27 +15,14 @@ import (
 // EmbeddedConfig is the config of the "embedded" source: entities written in
 // the pipe itself.
 type EmbeddedConfig struct {
-	Entities EntityList `json:"entities" cfg:"required"`
+	Entities EntityList `json:"entities" cfg:"required" type:"list of objects, each with a string _id" doc:"the entities the source emits, in this order"`
 	// SupportsSince makes the source incremental: entities whose _updated
 	// is not after the stored offset are skipped.
-	SupportsSince     bool   `json:"supports_since"`
-	IsSinceComparable bool   `json:"is_since_comparable"`
-	IsChronological   bool   `json:"is_chronological"`
-	IfSourceEmpty     string `json:"if_source_empty"`
-	System            string `json:"system"`
-}
-
-// Validate checks the settings that have fixed values.
-func (c *EmbeddedConfig) Validate() error {
-	return checkIfSourceEmpty(c.IfSourceEmpty)
-}
-
-func checkIfSourceEmpty(v string) error {
-	switch v {
-	case "accept", "fail":
-		return nil
-	}
-	return &pipes.FieldError{Field: "if_source_empty", Err: fmt.Errorf(`if_source_empty must be "accept" or "fail", not %q`, v)}
+	SupportsSince     bool   `json:"supports_since" doc:"incremental: entities whose _updated is not greater than the stored offset are skipped (offsets compare numerically when both are numbers, otherwise as text)"`
+	IsSinceComparable bool   `json:"is_since_comparable" doc:"with supports_since: the offset is the largest _updated seen, stored at the end of the run"`
+	IsChronological   bool   `json:"is_chronological" doc:"with supports_since: entities are in _updated order and each batch stores its last _updated"`
+	IfSourceEmpty     string `json:"if_source_empty" enum:"accept,fail" doc:"fail: a run with no entities fails, leaving the sink untouched"`
+	System            string `json:"system" doc:"informational: the system the entities stand for"`
 }
 
 // EntityList is a list of entities in config: each must be an object with a
@@ -66,10 +53,12 @@ func (l *EntityList) DecodeNode(n *pipes.Node) pipes.Errors {
 	return errs
 }
 
+// EmbeddedSpec is the "embedded" source.
 var EmbeddedSpec = component.Typed(component.KindSource, "embedded",
-	"Entities written in the pipe config itself; incremental with supports_since, using each entity's _updated.",
+	"Entities written in the pipe config itself; incremental with `supports_since`, using each entity's `_updated`.",
 	func() *EmbeddedConfig { return &EmbeddedConfig{IsSinceComparable: true, IfSourceEmpty: "accept"} },
-	func(c *EmbeddedConfig, _ component.Env) (component.Source, error) { return &embedded{cfg: c}, nil })
+	func(c *EmbeddedConfig, _ component.Env) (component.Source, error) { return &embedded{cfg: c}, nil }).
+	WithExample(`{"type": "embedded", "entities": [{"_id": "1", "name": "Ada", "_updated": 1}, {"_id": "2", "name": "Grace", "_updated": 2}], "supports_since": true}`)
 
 type embedded struct{ cfg *EmbeddedConfig }
 
@@ -114,10 +103,10 @@ func (s *embedded) Read(ctx context.Context, req component.ReadRequest, emit fun
 				id, _ := entity.ID(e)
 				return fmt.Errorf("entity %q has no _updated that is a number or string, which supports_since needs", id)
 			}
-			if since != "" && CompareSince(u, since) <= 0 {
+			if since != "" && component.CompareSince(u, since) <= 0 {
 				continue
 			}
-			if highest == "" || CompareSince(u, highest) > 0 {
+			if highest == "" || component.CompareSince(u, highest) > 0 {
 				highest = u
 			}
 		}

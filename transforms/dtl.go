@@ -26,19 +26,20 @@ func (r *Rules) DecodeNode(n *pipes.Node) pipes.Errors {
 
 // DTLConfig is the config of the "dtl" transform.
 type DTLConfig struct {
-	Rules Rules `json:"rules" cfg:"required"`
+	Rules Rules `json:"rules" cfg:"required" type:"object of rule lists" doc:"{\"default\": [...], \"other\": [...]}: default runs per entity, others via apply"`
 	// TriggerOn, when set, runs the rules only for entities whose value at
 	// key matches value; others pass through unchanged.
-	TriggerOn *dtl.Trigger `json:"trigger_on"`
+	TriggerOn *dtl.Trigger `json:"trigger_on" type:"{\"key\": PATH, \"value\": V}" doc:"only entities whose value at PATH (default _trigger) matches V (* wildcards for strings) are transformed; the rest pass through unchanged"`
 	// IDRequired makes an output entity without a string _id an error.
-	IDRequired bool `json:"id_required"`
+	IDRequired bool `json:"id_required" doc:"a target or created entity without a string _id fails the run; with false it is left out"`
 }
 
 // DefaultDTLConfig is the dtl transform's config with nothing set.
 func DefaultDTLConfig() *DTLConfig { return &DTLConfig{IDRequired: true} }
 
+// DTLSpec is the "dtl" transform.
 var DTLSpec = component.Typed(component.KindTransform, "dtl",
-	"Maps each entity through DTL rules: the \"default\" rule runs per entity; others through apply.",
+	"Maps each entity through DTL rules: the `default` rule runs per entity; others through `apply`. See [the DTL guide](../dtl.md) and [the DTL reference](../dtl-reference.md). Hops create the join indexes they need in the store when the pipe is built. Try rules without a pipe: `sluice dtl eval '[\"upper\", \"_S.name\"]' --source e.json`, and `sluice dtl run --rules rules.json < entities.ndjson`.",
 	DefaultDTLConfig,
 	func(c *DTLConfig, env component.Env) (component.Transform, error) {
 		ns := env.Namespaces
@@ -69,7 +70,8 @@ var DTLSpec = component.Typed(component.KindTransform, "dtl",
 		}
 		t := &dtlTransform{pipe: env.PipeID, prog: prog, idRequired: c.IDRequired}
 		return t, nil
-	})
+	}).
+	WithExample(`{"type": "dtl", "rules": {"default": [["copy", "*"], ["add", "full_name", ["concat", "_S.first", " ", "_S.last"]]]}}`)
 
 type dtlTransform struct {
 	pipe       string

@@ -13,10 +13,12 @@ import (
 // EmitChildrenConfig is the config of the "emit_children" transform.
 type EmitChildrenConfig struct{}
 
+// EmitChildrenSpec is the "emit_children" transform.
 var EmitChildrenSpec = component.Typed(component.KindTransform, "emit_children",
-	"Replaces each entity by the entities in its \"$children\" property (made with create-child); entities without children pass nothing on.",
+	"Replaces each entity by the entities in its `$children` property (made with `create-child`); entities without children pass nothing on. It has no settings.",
 	func() *EmitChildrenConfig { return &EmitChildrenConfig{} },
-	func(*EmitChildrenConfig, component.Env) (component.Transform, error) { return emitChildren{}, nil })
+	func(*EmitChildrenConfig, component.Env) (component.Transform, error) { return emitChildren{}, nil }).
+	WithExample(`{"type": "emit_children"}`)
 
 type emitChildren struct{}
 

@@ -1,0 +1,221 @@
+package component
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+
+	"github.com/sluice-sync/sluice/pipes"
+)
+
+// Section is one documented config object of the configuration reference:
+// a component type, or the pipe and pump objects the config loader owns.
+type Section struct {
+	Title   string // the heading, e.g. "`dataset`"
+	Doc     string // Markdown paragraphs
+	Config  any    // a pointer to the config struct holding its defaults
+	Example string // a JSON example of the object
+}
+
+// SpecSection is the reference section of a component type.
+func SpecSection(s Spec) Section {
+	title := "`" + s.Type + "`"
+	if s.Kind == KindSystem {
+		title = "`system:" + s.Type + "`"
+	}
+	return Section{Title: title, Doc: s.Doc, Config: s.NewConfig(), Example: s.Example}
+}
+
+// WriteReference writes one Markdown page of the configuration reference:
+// the page's title and introduction, then per section its doc, a table of
+// its properties (with a table per nested object), the Sesam properties it
+// accepts without effect, and its example. Everything comes from the
+// config structs' tags and defaults, so the page cannot drift from the code.
+func WriteReference(w io.Writer, title, intro string, sections []Section) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# %s\n\n<!-- Generated from the component specs by `go test ./builtin -run TestReference -update`; do not edit. -->\n\n%s\n", title, strings.TrimSpace(intro))
+	for _, s := range sections {
+		fmt.Fprintf(&b, "\n## %s\n\n%s\n", s.Title, strings.TrimSpace(s.Doc))
+		v := reflect.ValueOf(s.Config).Elem()
+		writeFields(&b, "", v)
+		if sc, ok := s.Config.(pipes.SesamCompatible); ok && len(sc.SesamKeys()) > 0 {
+			fmt.Fprintf(&b, "\nAccepted for Sesam compatibility without effect, each with the warning %q: %s.\n",
+				pipes.SesamWarning("…"), codeList(sc.SesamKeys()))
+		}
+		if s.Example != "" {
+			var pretty bytes.Buffer
+			if err := stdjson.Indent(&pretty, []byte(s.Example), "", "  "); err != nil {
+				return fmt.Errorf("%s: example: %w", s.Title, err)
+			}
+			fmt.Fprintf(&b, "\nExample:\n\n```json\n%s\n```\n", pretty.Bytes())
+		}
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// writeFields writes the table of struct v's fields, then a table for each
+// field that is itself an object (or a list or map of them), named by its
+// path.
+func writeFields(b *bytes.Buffer, path string, v reflect.Value) {
+	fields := pipes.Fields(v.Type())
+	if len(fields) == 0 {
+		return
+	}
+	if path != "" {
+		fmt.Fprintf(b, "\n`%s`:\n", path)
+	}
+	b.WriteString("\n| property | type | default | |\n|---|---|---|---|\n")
+	var nested []pipes.Field
+	for _, f := range fields {
+		fv, _ := f.Value(v)
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", f.Name, cell(typeName(f)), cell(defaultText(f, fv)), cell(f.Doc))
+		if ObjectType(f.GoType) != nil {
+			nested = append(nested, f)
+		}
+	}
+	for _, f := range nested {
+		t := ObjectType(f.GoType)
+		writeFields(b, strings.TrimPrefix(path+"."+f.Name, "."), reflect.New(t).Elem())
+	}
+}
+
+// configTyper names a config type in the reference, for types that decode
+// themselves (such as "a string or a list of strings").
+type configTyper interface{ ConfigType() string }
+
+var (
+	configTyperType = reflect.TypeFor[configTyper]()
+	nodeDecoderType = reflect.TypeFor[pipes.NodeDecoder]()
+)
+
+// leaf reports a type the reference does not open up: one that names
+// itself or decodes itself.
+func leaf(t reflect.Type) bool {
+	for _, it := range []reflect.Type{configTyperType, nodeDecoderType} {
+		if t.Implements(it) || reflect.PointerTo(t).Implements(it) {
+			return true
+		}
+	}
+	return false
+}
+
+// ObjectType is the struct a field holds (directly, by pointer, or as the
+// elements of a list or map) when the reference should show its
+// properties, or nil.
+func ObjectType(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		if leaf(t) {
+			return nil
+		}
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || leaf(t) {
+		return nil
+	}
+	if len(pipes.Fields(t)) == 0 {
+		return nil
+	}
+	return t
+}
+
+// typeName is how the reference names a field's type.
+func typeName(f pipes.Field) string {
+	if f.Type != "" {
+		return f.Type
+	}
+	if len(f.Enum) > 0 {
+		return orList(f.Enum)
+	}
+	return goTypeName(f.GoType)
+}
+
+func goTypeName(t reflect.Type) string {
+	if t.Implements(configTyperType) {
+		return reflect.Zero(t).Interface().(configTyper).ConfigType()
+	}
+	if reflect.PointerTo(t).Implements(configTyperType) {
+		return reflect.New(t).Interface().(configTyper).ConfigType()
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return goTypeName(t.Elem())
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "any" // raw JSON
+		}
+		return "list of " + plural(goTypeName(t.Elem()))
+	case reflect.Map:
+		return "object of " + plural(goTypeName(t.Elem()))
+	case reflect.Struct:
+		return "object"
+	}
+	return "any"
+}
+
+func plural(s string) string {
+	switch {
+	case s == "any":
+		return "values"
+	case strings.HasPrefix(s, "list of "), strings.HasPrefix(s, "object of "):
+		return s
+	}
+	return s + "s"
+}
+
+// defaultText states a field's default: its tag, "required", or the value
+// the defaults struct holds (blank when that is the zero value, except for
+// booleans, where false is worth saying).
+func defaultText(f pipes.Field, v reflect.Value) string {
+	switch {
+	case f.Default != "":
+		return f.Default
+	case f.Required:
+		return "required"
+	case !v.IsValid():
+		return ""
+	case v.Kind() == reflect.Bool:
+		return fmt.Sprintf("`%t`", v.Bool())
+	case v.IsZero():
+		return ""
+	}
+	j, err := stdjson.Marshal(v.Interface())
+	if err != nil || string(j) == "null" || string(j) == "{}" {
+		return ""
+	}
+	return "`" + string(j) + "`"
+}
+
+// orList renders values as "`a`, `b` or `c`".
+func orList(vs []string) string {
+	s := codeList(vs)
+	if i := strings.LastIndex(s, ", "); i >= 0 {
+		s = s[:i] + " or " + s[i+2:]
+	}
+	return s
+}
+
+func codeList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = "`" + v + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+// cell makes text safe inside a Markdown table cell.
+func cell(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ")
+}
