@@ -6,18 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/dtl"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/transforms"
 )
 
 func (a *app) dtlCmd() *cobra.Command {
@@ -139,8 +138,12 @@ func loadDTLTransform(file string) (component.Transform, error) {
 		}
 		cfg = c.Config
 	} else {
-		c := transforms.DefaultDTLConfig()
-		if errs := c.Rules.DecodeNode(n); errs.HasErrors() {
+		// A bare rules object is the transform {"rules": ...} over the
+		// type's defaults, decoded as the config loader would.
+		c, _ := reg.NewConfig(string(component.KindTransform), "dtl")
+		rules := &pipes.Node{Kind: pipes.Object, Pos: n.Pos, Pointer: n.Pointer,
+			Members: []pipes.Member{{Key: "rules", KeyPos: n.Pos, Value: n}}}
+		if errs := pipes.Decode(rules, c); errs.HasErrors() {
 			return nil, errs
 		}
 		cfg = c

@@ -8,9 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/sinks"
-	"github.com/sluice-sync/sluice/sources"
 	"github.com/sluice-sync/sluice/store"
 )
 
@@ -20,23 +19,28 @@ type datasetRef struct {
 	node *pipes.Node
 }
 
-// readDatasets lists the datasets a pipe's source reads by name.
+// readDatasets lists the datasets a pipe's source reads by name, each at
+// the source's "dataset" property if it has one.
 func readDatasets(p *pipes.Pipe) []datasetRef {
-	switch c := p.Source.Config.(type) {
-	case *sources.DatasetConfig:
-		n := p.Source.Node.Get("dataset")
-		if n == nil {
-			n = p.Source.Node
-		}
-		return []datasetRef{{c.Dataset, n}}
+	c, ok := p.Source.Config.(component.ReadsDataset)
+	if !ok {
+		return nil
 	}
-	return nil
+	n := p.Source.Node.Get("dataset")
+	if n == nil {
+		n = p.Source.Node
+	}
+	var refs []datasetRef
+	for _, name := range c.SourceDatasets() {
+		refs = append(refs, datasetRef{name, n})
+	}
+	return refs
 }
 
 // writtenDataset names the dataset a pipe's sink writes, or "".
 func writtenDataset(p *pipes.Pipe) string {
-	if c, ok := p.Sink.Config.(*sinks.DatasetConfig); ok {
-		return c.Dataset
+	if c, ok := p.Sink.Config.(component.WritesDataset); ok {
+		return c.SinkDataset()
 	}
 	return ""
 }

@@ -35,10 +35,8 @@ var sensitiveHeaders = map[string]bool{
 // logMaxHeaderBytes. It returns how many headers were left out.
 func (q *request) loggedHeaders() (map[string]string, int) {
 	hidden := map[string]bool{}
-	for _, v := range q.cfg.Validation {
-		if v.Header != "" {
-			hidden[strings.ToLower(v.Header)] = true
-		}
+	for _, h := range q.cfg.HiddenHeaders {
+		hidden[strings.ToLower(h)] = true
 	}
 	names := make([]string, 0, len(q.r.Header))
 	for name := range q.r.Header {
@@ -122,7 +120,7 @@ func (rc *Receiver) writeLog(q *request, res *result, start time.Time, elapsed t
 		rc.log.Warn("receiver: writing the receiver log", "pipe", q.pipe, "error", err)
 		return
 	}
-	rc.logs.maybePrune(rc, st, name, q.cfg.LoggingMaxEntries, time.Duration(q.cfg.LoggingMaxAgeSeconds)*time.Second)
+	rc.logs.maybePrune(rc, st, name, q.cfg.LogMaxEntries, q.cfg.LogMaxAge)
 }
 
 // logPruneEvery is how many log writes pass between prunes of one log.

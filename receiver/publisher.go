@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/httpjson"
-	"github.com/sluice-sync/sluice/sinks"
 	"github.com/sluice-sync/sluice/store"
 )
 
@@ -37,7 +37,7 @@ func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("no pipe %q", id))
 		return
 	}
-	sink, ok := p.Sink.(*sinks.HTTPEndpointSink)
+	sink, ok := p.Sink.(component.PublishedSink)
 	if !ok {
 		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("pipe %q does not publish entities: its sink is of type %q, not \"http_endpoint\"", id, p.Config.Sink.Type))
 		return
@@ -102,8 +102,8 @@ func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("X-Dataset-Populated", strconv.FormatBool(exists && info.Populated))
 	h.Set("X-Dataset-Entities", strconv.FormatInt(info.Entities, 10))
-	if c := sink.Config; c != nil && c.Filename != "" {
-		h.Set("Content-Disposition", fmt.Sprintf("%s; filename=%q", c.ContentDisposition, c.Filename))
+	if d := sink.ContentDisposition(); d != "" {
+		h.Set("Content-Disposition", d)
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body.Bytes())

@@ -22,11 +22,11 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 
+	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/httpjson"
 	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/sources"
 	"github.com/sluice-sync/sluice/store"
 )
 
@@ -79,7 +79,6 @@ type Receiver struct {
 
 	seen      *replayCache
 	sequences sequences
-	templates templateCache
 	budget    *bodyBudget
 	logs      logPruner
 }
@@ -125,7 +124,8 @@ type request struct {
 	pipe      string
 	eng       *engine.Engine
 	p         *engine.Pipe
-	cfg       *sources.HTTPEndpointConfig
+	src       component.ReceivingSource
+	cfg       *component.ReceiverSettings // the source's
 	body      []byte
 	bodyBytes int64
 	sync      syncParams
@@ -146,7 +146,7 @@ func (rc *Receiver) ServeReceive(w http.ResponseWriter, r *http.Request) {
 	res := rc.receive(w, q)
 	elapsed := time.Since(start)
 	res.msg = truncate(q.redact(res.msg), httpjson.MaxErrorBytes)
-	if q.cfg != nil && (q.cfg.Logging || q.cfg.Trace) {
+	if q.cfg != nil && q.cfg.Log {
 		rc.writeLog(q, res, start, elapsed)
 	}
 	if rc.opts.Observe != nil {
@@ -177,11 +177,12 @@ func (rc *Receiver) receive(w http.ResponseWriter, q *request) *result {
 		return fail(http.StatusNotFound, OutcomeNotFound, "no pipe %q", q.pipe)
 	}
 	q.p = p
-	cfg, ok := p.Config.Source.Config.(*sources.HTTPEndpointConfig)
-	if !ok || p.Config.Source.Type != "http_endpoint" {
+	src, ok := p.Source.(component.ReceivingSource)
+	if !ok {
 		return fail(http.StatusNotFound, OutcomeNotFound, "pipe %q does not receive entities: its source is of type %q, not \"http_endpoint\"", q.pipe, p.Config.Source.Type)
 	}
-	q.cfg = cfg
+	cfg := src.Receiving()
+	q.src, q.cfg = src, &cfg
 	if res := rc.checkEnabled(q); res != nil {
 		return res
 	}
@@ -196,7 +197,7 @@ func (rc *Receiver) receive(w http.ResponseWriter, q *request) *result {
 	// looked at, or told, before the sender is known. What needs no body
 	// is checked before the body is read, so an unsigned flood costs no
 	// memory.
-	if err := precheck(cfg.Validation, r.Header, rc.now()); err != nil {
+	if err := src.Precheck(r.Header, rc.now()); err != nil {
 		return fail(http.StatusUnauthorized, OutcomeRejected, "%v", err)
 	}
 	if err := q.eng.Store().CheckSpace(); err != nil {
@@ -221,7 +222,7 @@ func (rc *Receiver) receive(w http.ResponseWriter, q *request) *result {
 	// (a write may wait on deliveries), and the answer is small.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 
-	wid, keep, err := verify(cfg.Validation, r.Header, body, rc.now())
+	wid, keep, err := src.Verify(r.Header, body, rc.now())
 	if err != nil {
 		return fail(http.StatusUnauthorized, OutcomeRejected, "%v", err)
 	}
@@ -284,14 +285,12 @@ func (rc *Receiver) receiveBody(q *request, ndjson bool) *result {
 			}
 		}
 	}
-	if q.cfg.ValidationExpression != "" {
-		reason, err := rc.checkExpression(q, es, ndjson)
-		if err != nil {
-			return &result{status: http.StatusInternalServerError, outcome: OutcomeError, entities: len(es), msg: fmt.Sprintf("validation_expression: %v", err)}
-		}
-		if reason != "" {
-			return &result{status: http.StatusForbidden, outcome: OutcomeRejected, entities: len(es), msg: reason}
-		}
+	reason, err := q.src.CheckRequest(&component.ReceivedRequest{HTTP: q.r, Body: q.body, Entities: es, NDJSON: ndjson, Secret: rc.opts.Secrets})
+	if err != nil {
+		return &result{status: http.StatusInternalServerError, outcome: OutcomeError, entities: len(es), msg: err.Error()}
+	}
+	if reason != "" {
+		return &result{status: http.StatusForbidden, outcome: OutcomeRejected, entities: len(es), msg: reason}
 	}
 	res := rc.write(q, es)
 	res.entities = len(es)
@@ -428,14 +427,7 @@ func (q *request) secrets() []string {
 	if q.cfg == nil {
 		return nil
 	}
-	var out []string
-	for _, s := range q.cfg.Secrets() {
-		out = append(out, s)
-		if t := strings.TrimPrefix(s, "whsec_"); t != s {
-			out = append(out, t)
-		}
-	}
-	return out
+	return q.cfg.Secrets
 }
 
 // redact replaces the pipe's validation secrets, and every secret the
@@ -447,6 +439,16 @@ func (q *request) redact(s string) string {
 	s = redactString(s, q.secrets())
 	if q.eng != nil && q.eng.Config() != nil {
 		s = q.eng.Config().Redact(s)
+	}
+	return s
+}
+
+// redactString replaces each of secrets in s with "***".
+func redactString(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
 	}
 	return s
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/sources"
 )
 
 const validationConfig = `[
@@ -294,22 +293,5 @@ func TestValidationConfigErrorsHideSecrets(t *testing.T) {
 	msg := loadErrors(t, `[{"_id": "p", "type": "pipe", "source": {"type": "http_endpoint", "validation": {"type": "standard-webhooks", "secret": "$SECRET(bad_sw)"}}}]`)
 	if strings.Contains(msg, "no base64 but secret") || !strings.Contains(msg, "base64") {
 		t.Errorf("errors: %s", msg)
-	}
-}
-
-func TestHTTPEndpointSourceDefaults(t *testing.T) {
-	h := newHarness(t, `[{"_id": "p", "type": "pipe", "source": {"type": "http_endpoint", "do_float_as_decimal": false,
-	  "validation": [{"type": "standard-webhooks", "secret": "whsec_c2VjcmV0"}, {"type": "hmac", "header": "X-Sig", "secret": "s"}]}}]`)
-	if !strings.Contains(h.cfg.Warnings.Error(), "do_float_as_decimal") {
-		t.Errorf("no warning for an ignored Sesam property: %v", h.cfg.Warnings)
-	}
-	p, _ := h.eng.Pipe("p")
-	c := p.Config.Source.Config.(*sources.HTTPEndpointConfig)
-	if c.MaxBodyBytes != 16<<20 || !c.AutoPopulateDataset || c.Logging || c.Disabled {
-		t.Errorf("defaults: %+v", c)
-	}
-	if len(c.Validation) != 2 || c.Validation[0].Tolerance != 5*time.Minute || string(c.Validation[0].Key) != "secret" ||
-		c.Validation[1].Encoding != "hex" || c.Validation[1].Prefix != "" {
-		t.Errorf("validation: %+v", c.Validation)
 	}
 }

@@ -7,13 +7,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sluice-sync/sluice/jinja"
 	"github.com/sluice-sync/sluice/pipes"
 )
 
 // OperationConfig is one named operation of a REST system (or of a rest
 // source, transform or sink, whose own operations take precedence).
 type OperationConfig struct {
-	URL         Template          `json:"url" cfg:"required"`
+	URL         jinja.Template    `json:"url" cfg:"required"`
 	Method      string            `json:"method" cfg:"required"`
 	Headers     map[string]string `json:"headers"`
 	Params      map[string]any    `json:"params"`
@@ -156,9 +157,9 @@ type Overrides struct {
 	ResponseHeadersProperty string         `json:"response_headers_property"`
 	ResponseStatusProperty  string         `json:"response_status_property"`
 	PayloadProperty         string         `json:"payload_property"`
-	NextPageLink            Template       `json:"next_page_link"`
-	IDExpression            Template       `json:"id_expression"`
-	UpdatedExpression       Template       `json:"updated_expression"`
+	NextPageLink            jinja.Template `json:"next_page_link"`
+	IDExpression            jinja.Template `json:"id_expression"`
+	UpdatedExpression       jinja.Template `json:"updated_expression"`
 	SincePropertyName       string         `json:"since_property_name"`
 	SincePropertyLocation   string         `json:"since_property_location"`
 	AllowedStatusCodes      StatusCodes    `json:"allowed_status_codes"`
@@ -193,7 +194,7 @@ func (o *Overrides) over(base Overrides) Overrides {
 			*f.dst = f.src
 		}
 	}
-	for _, t := range []struct{ dst, src *Template }{{&base.NextPageLink, &o.NextPageLink}, {&base.IDExpression, &o.IDExpression}, {&base.UpdatedExpression, &o.UpdatedExpression}} {
+	for _, t := range []struct{ dst, src *jinja.Template }{{&base.NextPageLink, &o.NextPageLink}, {&base.IDExpression, &o.IDExpression}, {&base.UpdatedExpression, &o.UpdatedExpression}} {
 		if t.src.IsSet() {
 			*t.dst = *t.src
 		}

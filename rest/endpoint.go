@@ -7,6 +7,7 @@ import (
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/dtl"
+	"github.com/sluice-sync/sluice/jinja"
 )
 
 // EndpointConfig is what the rest source, transform and sink share: the
@@ -78,24 +79,11 @@ func (e *endpoint) operation(name string) (string, *OperationConfig, error) {
 	return name, &merged, nil
 }
 
-// templateValue turns a DTL value into what templates and payloads work
-// with: maps, slices, numbers, strings and bools, typed values in their
-// plain form (see plainValue) — as Sesam's Jinja renders them, a datetime
-// as its text, not "~t…".
-func templateValue(v dtl.Value) any { return plainValue(v) }
-
-// entityKey holds, in template variables, the entity whose members are
-// also top-level variables. Variables may hold *dtl.Dict values: the simple
-// templates read them directly, and the Jinja engine gets plain maps made
-// on demand (see materialize), so an entity is not converted unless a
-// template needs it.
-const entityKey = "\x00entity"
-
 // entityVars are the template variables for one entity: its members at
 // the top level (as Sesam's id templates see them), "entity", and
 // "properties" — the entity's own, or else the configured ones.
 func entityVars(d *dtl.Dict, defaults map[string]any) map[string]any {
-	vars := map[string]any{entityKey: d, "entity": d}
+	vars := map[string]any{jinja.Members: d, "entity": d}
 	if p, ok := d.Get("properties"); ok {
 		if pd, ok := p.(*dtl.Dict); ok {
 			vars["properties"] = pd
@@ -108,40 +96,6 @@ func entityVars(d *dtl.Dict, defaults map[string]any) map[string]any {
 		vars["properties"] = map[string]any{}
 	}
 	return vars
-}
-
-// materialize gives the Jinja engine plain values: dicts become maps and
-// the entity's members become top-level variables (unless a variable of
-// the same name is set).
-func materialize(vars map[string]any) map[string]any {
-	out := make(map[string]any, len(vars)+8)
-	if d, ok := vars[entityKey].(*dtl.Dict); ok {
-		for k, v := range templateValue(d).(map[string]any) {
-			out[k] = v
-		}
-	}
-	for k, v := range vars {
-		if k == entityKey {
-			continue
-		}
-		if d, ok := v.(*dtl.Dict); ok {
-			out[k] = templateValue(d)
-		} else {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// lookupVar finds the first step of a variable path.
-func lookupVar(vars map[string]any, name string) (any, bool) {
-	if v, ok := vars[name]; ok {
-		return v, true
-	}
-	if d, ok := vars[entityKey].(*dtl.Dict); ok {
-		return d.Get(name)
-	}
-	return nil, false
 }
 
 // entityID is the _id of an entity, for messages.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sluice-sync/sluice/dtl"
+	"github.com/sluice-sync/sluice/jinja"
 )
 
 // maxPages guards against a server that never ends a paginated answer.
@@ -69,7 +70,7 @@ func (e *endpoint) run(ctx context.Context, op *OperationConfig, vars map[string
 		if stopOn(TerminateEmptyResult) && isEmpty(result) {
 			return false, nil
 		}
-		bodyVar := templateValue(body)
+		bodyVar := jinja.Plain(body)
 		vars["body"], vars["response_headers"], vars["request_headers"] = bodyVar, headerMap(resp.Header), headerMap(req.Header)
 		next, err := op.NextPageLink.Render(vars)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sluice-sync/sluice/dtl"
+	"github.com/sluice-sync/sluice/jinja"
 	"net/http"
 	"net/url"
 	"sort"
@@ -137,7 +138,7 @@ func (p entityPayload) encode(payloadType string, header http.Header) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	return encodePayload(payloadType, plainValue(v), header)
+	return encodePayload(payloadType, jinja.Plain(v), header)
 }
 
 // encodePayload writes a payload as its payload-type says, and sets the

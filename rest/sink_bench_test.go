@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/jinja"
 )
 
 const benchRequests = 5000
@@ -51,7 +52,7 @@ func benchSink(b *testing.B, url string, workers int) *restSink {
 }
 
 func mustOp(tb testing.TB, url, method string) *OperationConfig {
-	t, err := ParseTemplate(url)
+	t, err := jinja.Parse(url)
 	if err != nil {
 		tb.Fatal(err)
 	}

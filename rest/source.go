@@ -9,7 +9,6 @@ import (
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/dtl"
 	"github.com/sluice-sync/sluice/entity"
-	"github.com/sluice-sync/sluice/sources"
 )
 
 // SourceConfig is the config of the "rest" source: entities from the
@@ -88,7 +87,7 @@ func (s *restSource) Read(ctx context.Context, req component.ReadRequest, emit f
 			}
 			if s.cfg.SupportsSince {
 				if u, ok := d.Get("_updated"); ok {
-					if tok := sinceToken(u); tok != "" && (since == "" || sources.CompareSince(tok, since) > 0) {
+					if tok := sinceToken(u); tok != "" && (since == "" || component.CompareSince(tok, since) > 0) {
 						since = tok
 					}
 				}

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nikolalohinski/gonja/v2"
-
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/jinja"
 	"github.com/sluice-sync/sluice/pipes"
 )
 
@@ -46,9 +45,6 @@ type HTTPEndpointConfig struct {
 	// AutoPopulateDataset marks the sink's dataset populated once entities
 	// have been received (Sesam's default).
 	AutoPopulateDataset bool `json:"auto_populate_dataset"`
-
-	DoFloatAsDecimal *bool `json:"do_float_as_decimal" cfg:"ignored"`
-	DoFloatAsInt     *bool `json:"do_float_as_int" cfg:"ignored"`
 }
 
 // Validate checks the limits.
@@ -278,7 +274,7 @@ func quotedList(s []string) string {
 }
 
 // JinjaTemplate is the source text of a Jinja template whose syntax is
-// checked when the config loads; package receiver compiles and renders it.
+// checked when the config loads; the built source compiles it.
 type JinjaTemplate string
 
 // DecodeNode checks the template's syntax, reporting errors at the node.
@@ -286,10 +282,12 @@ func (t *JinjaTemplate) DecodeNode(n *pipes.Node) pipes.Errors {
 	if n.Kind != pipes.String {
 		return pipes.Errors{pipes.Errorf(n, "expected a template string, got %s", n.Describe())}
 	}
-	if strings.Contains(n.Str, "{{") || strings.Contains(n.Str, "{%") || strings.Contains(n.Str, "{#") {
-		if _, err := gonja.FromString(n.Str); err != nil {
-			return pipes.Errors{pipes.Errorf(n, "bad template: %v", err)}
+	if _, err := jinja.Parse(n.Str); err != nil {
+		var se *jinja.SyntaxError
+		if errors.As(err, &se) {
+			err = se.Err
 		}
+		return pipes.Errors{pipes.Errorf(n, "bad template: %v", err)}
 	}
 	*t = JinjaTemplate(n.Str)
 	return nil
@@ -301,15 +299,19 @@ var HTTPEndpointSpec = component.Typed(component.KindSource, "http_endpoint",
 		return &HTTPEndpointConfig{MaxBodyBytes: DefaultMaxBodyBytes, AutoPopulateDataset: true,
 			LoggingMaxEntries: DefaultLoggingMaxEntries, LoggingMaxAgeSeconds: DefaultLoggingMaxAgeSeconds}
 	},
-	func(*HTTPEndpointConfig, component.Env) (component.Source, error) { return httpEndpoint{}, nil })
+	func(c *HTTPEndpointConfig, _ component.Env) (component.Source, error) { return newHTTPEndpoint(c) })
 
-type httpEndpoint struct{}
-
-func (httpEndpoint) SupportsSince() bool { return true }
+func (*httpEndpoint) SupportsSince() bool { return true }
 
 // Pushed marks the source as pushed to: pumps leave its dataset alone.
-func (httpEndpoint) Pushed() {}
+func (*httpEndpoint) Pushed() {}
 
-func (httpEndpoint) Read(_ context.Context, req component.ReadRequest, emit func(component.Batch) error) error {
+func (*httpEndpoint) Read(_ context.Context, req component.ReadRequest, emit func(component.Batch) error) error {
 	return emit(component.Batch{Since: req.Since})
+}
+
+// SesamKeys lists the Sesam properties the http_endpoint source accepts
+// without effect.
+func (*HTTPEndpointConfig) SesamKeys() []string {
+	return []string{"do_float_as_decimal", "do_float_as_int"}
 }

@@ -1,11 +1,6 @@
 package sources
 
-import (
-	"math/big"
-	"strings"
-
-	"github.com/tidwall/gjson"
-)
+import "github.com/tidwall/gjson"
 
 // sinceValue turns an entity's _updated value into a continuation token:
 // numbers as written, strings as their text.
@@ -17,16 +12,4 @@ func sinceValue(v gjson.Result) (string, bool) {
 		return v.Str, true
 	}
 	return "", false
-}
-
-// CompareSince orders two continuation tokens: numerically when both are
-// numbers (exactly, whatever their size), otherwise as text — Sesam's
-// "is_since_comparable" contract.
-func CompareSince(a, b string) int {
-	x, okA := new(big.Float).SetPrec(256).SetString(a)
-	y, okB := new(big.Float).SetPrec(256).SetString(b)
-	if okA && okB {
-		return x.Cmp(y)
-	}
-	return strings.Compare(a, b)
 }

@@ -1,4 +1,4 @@
-package receiver
+package sources
 
 import (
 	"crypto/hmac"
@@ -11,25 +11,20 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/sluice-sync/sluice/entity"
-	"github.com/sluice-sync/sluice/rest"
-	"github.com/sluice-sync/sluice/sources"
 )
 
-// verify runs a source's validation checks on a request; all must pass.
+// Verify runs the validation checks on a request; all must pass.
 // For a Standard Webhooks check it returns the message id and how long to
 // remember it for de-duplication (twice the tolerance).
-func verify(vs sources.RequestValidations, h http.Header, body []byte, now time.Time) (webhookID string, keep time.Duration, err error) {
+func (vs RequestValidations) Verify(h http.Header, body []byte, now time.Time) (webhookID string, keep time.Duration, err error) {
 	for _, v := range vs {
 		switch v.Type {
-		case sources.ValidationHeader:
+		case ValidationHeader:
 			err = verifyHeader(v, h)
-		case sources.ValidationHMAC:
+		case ValidationHMAC:
 			err = verifyHMAC(v, h, body)
-		case sources.ValidationStandardWebhooks:
+		case ValidationStandardWebhooks:
 			var id string
 			if id, err = verifyStandardWebhooks(v, h, body, now); err == nil && webhookID == "" {
 				webhookID, keep = id, 2*v.Tolerance
@@ -46,7 +41,7 @@ func verify(vs sources.RequestValidations, h http.Header, body []byte, now time.
 
 // verifyHeader compares a header with the shared secret in constant time
 // (hashing both first, so not even the length leaks).
-func verifyHeader(v sources.RequestValidation, h http.Header) error {
+func verifyHeader(v RequestValidation, h http.Header) error {
 	got := h.Get(v.Header)
 	if got == "" {
 		return fmt.Errorf("missing header %s", v.Header)
@@ -60,7 +55,7 @@ func verifyHeader(v sources.RequestValidation, h http.Header) error {
 
 // verifyHMAC checks a header holding the HMAC-SHA256 of the raw body, hex
 // or base64, after an optional prefix (GitHub's "sha256=").
-func verifyHMAC(v sources.RequestValidation, h http.Header, body []byte) error {
+func verifyHMAC(v RequestValidation, h http.Header, body []byte) error {
 	sig, err := hmacSignature(v, h)
 	if err != nil {
 		return err
@@ -75,7 +70,7 @@ func verifyHMAC(v sources.RequestValidation, h http.Header, body []byte) error {
 
 // hmacSignature reads the signature an hmac check compares: the header,
 // after its prefix, decoded.
-func hmacSignature(v sources.RequestValidation, h http.Header) ([]byte, error) {
+func hmacSignature(v RequestValidation, h http.Header) ([]byte, error) {
 	got := strings.TrimSpace(h.Get(v.Header))
 	if got == "" {
 		return nil, fmt.Errorf("missing signature header %s", v.Header)
@@ -113,7 +108,7 @@ const (
 // space-separated "v1,<base64>" entries of webhook-signature must be the
 // HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}", and the
 // timestamp must be within the tolerance of now, either way.
-func verifyStandardWebhooks(v sources.RequestValidation, h http.Header, body []byte, now time.Time) (string, error) {
+func verifyStandardWebhooks(v RequestValidation, h http.Header, body []byte, now time.Time) (string, error) {
 	id, sec, sigs, err := standardWebhooksHeaders(v, h, now)
 	if err != nil {
 		return "", err
@@ -134,7 +129,7 @@ func verifyStandardWebhooks(v sources.RequestValidation, h http.Header, body []b
 // standardWebhooksHeaders reads and checks the Standard Webhooks headers:
 // all three present, the timestamp within the tolerance, and at least one
 // "v1," signature entry.
-func standardWebhooksHeaders(v sources.RequestValidation, h http.Header, now time.Time) (id string, sec int64, sigs []string, err error) {
+func standardWebhooksHeaders(v RequestValidation, h http.Header, now time.Time) (id string, sec int64, sigs []string, err error) {
 	id, ts, sig := h.Get(headerWebhookID), h.Get(headerWebhookTimestamp), h.Get(headerWebhookSignature)
 	if id == "" || ts == "" || sig == "" {
 		return "", 0, nil, errors.New("missing Standard Webhooks headers (webhook-id, webhook-timestamp and webhook-signature are required)")
@@ -161,19 +156,19 @@ func standardWebhooksHeaders(v sources.RequestValidation, h http.Header, now tim
 	return id, sec, sigs, nil
 }
 
-// precheck runs what of the validation checks needs no body — a shared
+// Precheck runs what of the validation checks needs no body — a shared
 // secret header whole; the presence and form of a signature header; the
 // Standard Webhooks headers and timestamp — so that a request that cannot
 // pass is refused before its body is read.
-func precheck(vs sources.RequestValidations, h http.Header, now time.Time) error {
+func (vs RequestValidations) Precheck(h http.Header, now time.Time) error {
 	for _, v := range vs {
 		var err error
 		switch v.Type {
-		case sources.ValidationHeader:
+		case ValidationHeader:
 			err = verifyHeader(v, h)
-		case sources.ValidationHMAC:
+		case ValidationHMAC:
 			_, err = hmacSignature(v, h)
-		case sources.ValidationStandardWebhooks:
+		case ValidationStandardWebhooks:
 			_, _, _, err = standardWebhooksHeaders(v, h, now)
 		}
 		if err != nil {
@@ -181,119 +176,4 @@ func precheck(vs sources.RequestValidations, h http.Header, now time.Time) error
 		}
 	}
 	return nil
-}
-
-// templateCache holds compiled validation_expression templates by source.
-type templateCache struct {
-	mu   sync.Mutex
-	tpls map[string]*rest.Template
-}
-
-func (c *templateCache) get(src string) (*rest.Template, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t, ok := c.tpls[src]; ok {
-		return t, nil
-	}
-	t, err := rest.ParseTemplate(src)
-	if err != nil {
-		return nil, err
-	}
-	if c.tpls == nil || len(c.tpls) > 1000 {
-		c.tpls = map[string]*rest.Template{}
-	}
-	c.tpls[src] = t
-	return t, nil
-}
-
-// checkExpression renders the source's validation_expression (Sesam's):
-// empty output (after trimming) accepts; anything else is the reason the
-// request is rejected. The template sees:
-//   - headers: lower-cased header names to values (repeated headers joined by ", ")
-//   - body: the decoded JSON body (for NDJSON, the list of its objects)
-//   - request: {method, path, query (names to first values), url}
-//   - Sesam's names: request_headers (names as sent, canonical and lower-case),
-//     request_params (query names to first values) and url
-//   - secret('name'): a secret's value (with Options.Secrets)
-func (rc *Receiver) checkExpression(q *request, es []entity.Entity, ndjson bool) (reason string, err error) {
-	tpl, err := rc.templates.get(string(q.cfg.ValidationExpression))
-	if err != nil {
-		return "", err
-	}
-	var body any
-	if ndjson {
-		list := make([]any, len(es))
-		for i, e := range es {
-			if list[i], err = rest.DecodeTemplateJSON(e); err != nil {
-				return "", err
-			}
-		}
-		body = list
-	} else if body, err = rest.DecodeTemplateJSON(q.body); err != nil {
-		return "", err
-	}
-	var used []string // secret values the template asked for
-	headers, requestHeaders := map[string]any{}, map[string]any{}
-	for name, vals := range q.r.Header {
-		v := strings.Join(vals, ", ")
-		headers[strings.ToLower(name)] = v
-		requestHeaders[name] = v
-		requestHeaders[strings.ToLower(name)] = v
-	}
-	params := map[string]any{}
-	for name, vals := range q.r.URL.Query() {
-		if len(vals) > 0 {
-			params[name] = vals[0]
-		}
-	}
-	scheme := "http"
-	if q.r.TLS != nil {
-		scheme = "https"
-	}
-	u := *q.r.URL
-	u.Scheme, u.Host = scheme, q.r.Host
-	vars := map[string]any{
-		"headers":         headers,
-		"body":            body,
-		"request":         map[string]any{"method": q.r.Method, "path": q.r.URL.Path, "query": params, "url": u.String()},
-		"request_headers": requestHeaders,
-		"request_params":  params,
-		"url":             u.String(),
-		"secret":          rc.secretFunc(&used),
-	}
-	out, err := tpl.Render(vars)
-	if err != nil {
-		return "", redactAll(err, used)
-	}
-	return redactString(strings.TrimSpace(out), used), nil
-}
-
-// secretFunc is the secret('name') template function; it notes the values
-// it gave so they can be redacted from what the template renders.
-func (rc *Receiver) secretFunc(used *[]string) func(string) (string, error) {
-	return func(name string) (string, error) {
-		if rc.opts.Secrets != nil {
-			if v, ok := rc.opts.Secrets(name); ok {
-				*used = append(*used, v)
-				return v, nil
-			}
-		}
-		return "", fmt.Errorf("secret %q is not set", name)
-	}
-}
-
-func redactString(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "***")
-		}
-	}
-	return s
-}
-
-func redactAll(err error, secrets []string) error {
-	if len(secrets) == 0 {
-		return err
-	}
-	return errors.New(redactString(err.Error(), secrets))
 }

@@ -1,11 +1,10 @@
-package rest
+package jinja
 
 import (
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/nikolalohinski/gonja/v2"
 	"github.com/nikolalohinski/gonja/v2/exec"
@@ -87,16 +86,33 @@ func (t *Template) renderSimple(vars map[string]any) (string, bool) {
 	return b.String(), true
 }
 
-// ParseTemplate compiles src.
-func ParseTemplate(src string) (*Template, error) {
+// SyntaxError is a template that does not compile; Err is the engine's
+// message, for callers that quote the template their own way.
+type SyntaxError struct {
+	Src string
+	Err error
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("bad template %q: %v", e.Src, e.Err) }
+
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// HasSyntax reports whether src uses template syntax at all; a string
+// without it renders as itself.
+func HasSyntax(src string) bool {
+	return strings.Contains(src, "{{") || strings.Contains(src, "{%") || strings.Contains(src, "{#")
+}
+
+// Parse compiles src; a syntax error is a *SyntaxError.
+func Parse(src string) (*Template, error) {
 	t := &Template{Src: src}
-	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") && !strings.Contains(src, "{#") {
+	if !HasSyntax(src) {
 		t.plain = true
 		return t, nil
 	}
 	tpl, err := gonja.FromString(src)
 	if err != nil {
-		return nil, fmt.Errorf("bad template %q: %w", src, err)
+		return nil, &SyntaxError{Src: src, Err: err}
 	}
 	t.tpl = tpl
 	t.parts, _ = simpleParts(src)
@@ -109,7 +125,7 @@ func (t *Template) DecodeNode(n *pipes.Node) pipes.Errors {
 	if n.Kind != pipes.String {
 		return pipes.Errors{pipes.Errorf(n, "expected a template string, got %s", n.Describe())}
 	}
-	parsed, err := ParseTemplate(n.Str)
+	parsed, err := Parse(n.Str)
 	if err != nil {
 		return pipes.Errors{pipes.Errorf(n, "%v", err)}
 	}
@@ -135,86 +151,4 @@ func (t *Template) Render(vars map[string]any) (string, error) {
 		return "", fmt.Errorf("template %q: %w", t.Src, err)
 	}
 	return out, nil
-}
-
-// templates caches the compiled templates found inside config values
-// (payload, headers, params), which are plain JSON in the config.
-var templates sync.Map // source → *Template
-
-func cachedTemplate(src string) (*Template, error) {
-	if t, ok := templates.Load(src); ok {
-		return t.(*Template), nil
-	}
-	t, err := ParseTemplate(src)
-	if err != nil {
-		return nil, err
-	}
-	templates.Store(src, t)
-	return t, nil
-}
-
-// Markers a templated value may render to (Sesam's): markskip leaves the
-// member out; markjson parses the rest of the string as JSON.
-const (
-	markSkip = "sesam:markskip"
-	markJSON = "sesam:markjson"
-)
-
-// renderValue renders every string (keys too) in a JSON-like value as a
-// template. skip reports a value that rendered to the skip marker.
-func renderValue(v any, vars map[string]any) (out any, skip bool, err error) {
-	switch x := v.(type) {
-	case string:
-		t, err := cachedTemplate(x)
-		if err != nil {
-			return nil, false, err
-		}
-		s, err := t.Render(vars)
-		if err != nil {
-			return nil, false, err
-		}
-		if strings.Contains(s, markSkip) {
-			return nil, true, nil
-		}
-		for _, mark := range []string{markJSON, "system:markjson"} {
-			if body, ok := strings.CutSuffix(s, mark); ok {
-				j, err := DecodeTemplateJSON([]byte(body))
-				if err != nil {
-					return nil, false, fmt.Errorf("%s value %q is not JSON: %w", mark, body, err)
-				}
-				return j, false, nil
-			}
-		}
-		return s, false, nil
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			rk, kskip, err := renderValue(k, vars)
-			if err != nil {
-				return nil, false, err
-			}
-			re, eskip, err := renderValue(e, vars)
-			if err != nil {
-				return nil, false, err
-			}
-			if kskip || eskip {
-				continue
-			}
-			m[fmt.Sprint(rk)] = re
-		}
-		return m, false, nil
-	case []any:
-		l := make([]any, 0, len(x))
-		for _, e := range x {
-			re, skip, err := renderValue(e, vars)
-			if err != nil {
-				return nil, false, err
-			}
-			if !skip {
-				l = append(l, re)
-			}
-		}
-		return l, false, nil
-	}
-	return v, false, nil
 }
