@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/sluice-sync/sluice/pipes"
@@ -37,20 +38,24 @@ func SpecSection(s Spec) Section {
 func WriteReference(w io.Writer, title, intro string, sections []Section) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s\n\n<!-- Generated from the component specs by `go test ./builtin -run TestReference -update`; do not edit. -->\n\n%s\n", title, strings.TrimSpace(intro))
+	// A config type with a section of its own is not shown again inside
+	// another (the pipe's pump).
+	shown := map[reflect.Type]bool{}
+	for _, s := range sections {
+		shown[reflect.TypeOf(s.Config).Elem()] = true
+	}
 	for _, s := range sections {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n", s.Title, strings.TrimSpace(s.Doc))
-		v := reflect.ValueOf(s.Config).Elem()
-		writeFields(&b, "", v)
+		writeFields(&b, "", reflect.ValueOf(s.Config).Elem(), shown)
 		if sc, ok := s.Config.(pipes.SesamCompatible); ok && len(sc.SesamKeys()) > 0 {
-			fmt.Fprintf(&b, "\nAccepted for Sesam compatibility without effect, each with the warning %q: %s.\n",
-				pipes.SesamWarning("…"), codeList(sc.SesamKeys()))
+			fmt.Fprintf(&b, "\nAccepted for Sesam compatibility, without effect: %s. Each gives the warning *%s*.\n",
+				codeList(sc.SesamKeys()), pipes.SesamWarning("…"))
 		}
 		if s.Example != "" {
-			var pretty bytes.Buffer
-			if err := stdjson.Indent(&pretty, []byte(s.Example), "", "  "); err != nil {
-				return fmt.Errorf("%s: example: %w", s.Title, err)
+			if !stdjson.Valid([]byte(s.Example)) {
+				return fmt.Errorf("%s: the example is not JSON", s.Title)
 			}
-			fmt.Fprintf(&b, "\nExample:\n\n```json\n%s\n```\n", pretty.Bytes())
+			fmt.Fprintf(&b, "\nExample:\n\n```json\n%s\n```\n", strings.TrimSpace(s.Example))
 		}
 	}
 	_, err := w.Write(b.Bytes())
@@ -60,11 +65,12 @@ func WriteReference(w io.Writer, title, intro string, sections []Section) error 
 // writeFields writes the table of struct v's fields, then a table for each
 // field that is itself an object (or a list or map of them), named by its
 // path.
-func writeFields(b *bytes.Buffer, path string, v reflect.Value) {
+func writeFields(b *bytes.Buffer, path string, v reflect.Value, shown map[reflect.Type]bool) {
 	fields := pipes.Fields(v.Type())
-	if len(fields) == 0 {
-		return
+	if len(fields) == 0 || (path != "" && shown[v.Type()]) {
+		return // a type shown already (or a recursive one) is not shown again
 	}
+	shown[v.Type()] = true
 	if path != "" {
 		fmt.Fprintf(b, "\n`%s`:\n", path)
 	}
@@ -72,14 +78,14 @@ func writeFields(b *bytes.Buffer, path string, v reflect.Value) {
 	var nested []pipes.Field
 	for _, f := range fields {
 		fv, _ := f.Value(v)
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", f.Name, cell(typeName(f)), cell(defaultText(f, fv)), cell(f.Doc))
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", f.Name, cell(typeName(f)), cell(defaultText(f, fv)), cell(codeIdents(f.Doc)))
 		if ObjectType(f.GoType) != nil {
 			nested = append(nested, f)
 		}
 	}
 	for _, f := range nested {
 		t := ObjectType(f.GoType)
-		writeFields(b, strings.TrimPrefix(path+"."+f.Name, "."), reflect.New(t).Elem())
+		writeFields(b, strings.TrimPrefix(path+"."+f.Name, "."), reflect.New(t).Elem(), shown)
 	}
 }
 
@@ -116,16 +122,18 @@ func ObjectType(t reflect.Type) reflect.Type {
 	if t.Kind() != reflect.Struct || leaf(t) {
 		return nil
 	}
-	if len(pipes.Fields(t)) == 0 {
-		return nil
+	for i := range t.NumField() {
+		if _, ok := t.Field(i).Tag.Lookup("json"); ok {
+			return t // a config struct: its fields have JSON names
+		}
 	}
-	return t
+	return nil
 }
 
 // typeName is how the reference names a field's type.
 func typeName(f pipes.Field) string {
 	if f.Type != "" {
-		return f.Type
+		return codeIdents(f.Type)
 	}
 	if len(f.Enum) > 0 {
 		return orList(f.Enum)
@@ -181,7 +189,7 @@ func plural(s string) string {
 func defaultText(f pipes.Field, v reflect.Value) string {
 	switch {
 	case f.Default != "":
-		return f.Default
+		return codeIdents(f.Default)
 	case f.Required:
 		return "required"
 	case !v.IsValid():
@@ -213,6 +221,16 @@ func codeList(vs []string) string {
 		q[i] = "`" + v + "`"
 	}
 	return strings.Join(q, ", ")
+}
+
+// identRE matches the names worth setting in code in tag text (which, in a
+// Go struct tag, cannot hold backquotes): property names like _id or
+// schedule_interval, and quoted JSON strings like "pipe".
+var identRE = regexp.MustCompile(`(^|[\s(,;:/])(_[A-Za-z]\w*|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|"[^"\s]*")`)
+
+// codeIdents sets the property names and JSON strings in text in code.
+func codeIdents(s string) string {
+	return identRE.ReplaceAllString(s, "$1`$2`")
 }
 
 // cell makes text safe inside a Markdown table cell.

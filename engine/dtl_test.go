@@ -3,13 +3,13 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"

@@ -1,12 +1,12 @@
 package pipes_test
 
 import (
-	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/pipes"
 )
 

@@ -3,11 +3,11 @@ package pipes_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"github.com/sluice-sync/sluice/builtin"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/pipes"
 )
 
