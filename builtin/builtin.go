@@ -10,7 +10,7 @@ import (
 	"github.com/sluice-sync/sluice/sinks"
 	"github.com/sluice-sync/sluice/sources"
 	"github.com/sluice-sync/sluice/transforms"
-	"github.com/sluice-sync/sluice/webhook"
+	"github.com/sluice-sync/sluice/webhooksink"
 )
 
 // Specs lists every built-in component type, grouped by family.
@@ -30,7 +30,7 @@ func Specs() []component.Spec {
 		sinks.NullSpec,
 		sinks.HTTPEndpointSpec,
 		rest.SinkSpec,
-		webhook.SinkSpec,
+		webhooksink.SinkSpec,
 		// Systems.
 		rest.SystemSpec,
 	}

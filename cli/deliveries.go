@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/sluice-sync/sluice/builtin"
 	"os"
 	"os/signal"
 	"syscall"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/webhook"
 )
@@ -38,8 +38,8 @@ func (f *sinkFlags) add(cmd *cobra.Command) {
 }
 
 // withSink loads the config and the store and calls fn with the pipe's
-// webhook sink.
-func (a *app) withSink(f *sinkFlags, pipe string, fn func(ctx context.Context, s *webhook.Sink) error) error {
+// webhook sink, through its delivery log.
+func (a *app) withSink(f *sinkFlags, pipe string, fn func(ctx context.Context, s webhook.DeliveryLog) error) error {
 	cfg, err := a.load(&f.cf)
 	if err != nil {
 		return err
@@ -58,9 +58,13 @@ func (a *app) withSink(f *sinkFlags, pipe string, fn func(ctx context.Context, s
 	if err != nil {
 		return err
 	}
-	s, err := eng.WebhookSink(pipe)
+	p, err := eng.Pipe(pipe)
 	if err != nil {
 		return err
+	}
+	s, ok := p.Sink.(webhook.DeliveryLog)
+	if !ok {
+		return fmt.Errorf("pipe %q: %w", pipe, webhook.ErrNotWebhookSink)
 	}
 	return fn(ctx, s)
 }
@@ -78,7 +82,7 @@ func (a *app) deliveriesListCmd() *cobra.Command {
 			if opts.Since, err = parseSince(since); err != nil {
 				return err
 			}
-			return a.withSink(&f, args[0], func(_ context.Context, s *webhook.Sink) error {
+			return a.withSink(&f, args[0], func(_ context.Context, s webhook.DeliveryLog) error {
 				ds, err := s.Deliveries(opts)
 				if err != nil {
 					return err
@@ -110,7 +114,7 @@ func (a *app) deliveriesResendCmd() *cobra.Command {
 		Short: "Send one logged message again, as it was, with its original webhook-id",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withSink(&f, args[0], func(ctx context.Context, s *webhook.Sink) error {
+			return a.withSink(&f, args[0], func(ctx context.Context, s webhook.DeliveryLog) error {
 				d, err := s.Resend(ctx, args[1])
 				if d != nil {
 					d.Body = nil
@@ -146,7 +150,7 @@ func (a *app) deliveriesReplayCmd() *cobra.Command {
 			if cmd.Flags().Changed("to-offset") {
 				opts.ToOffset = &to
 			}
-			return a.withSink(&f, args[0], func(ctx context.Context, s *webhook.Sink) error {
+			return a.withSink(&f, args[0], func(ctx context.Context, s webhook.DeliveryLog) error {
 				done, err := s.Replay(ctx, opts)
 				enc := json.NewEncoder(a.stdout)
 				for _, d := range done {
@@ -175,7 +179,7 @@ func (a *app) deliveriesEnableCmd() *cobra.Command {
 		Short: "Send to the pipe's endpoints again after they answered 410 Gone",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withSink(&f, args[0], func(_ context.Context, s *webhook.Sink) error {
+			return a.withSink(&f, args[0], func(_ context.Context, s webhook.DeliveryLog) error {
 				if err := s.Enable(); err != nil {
 					return err
 				}

@@ -11,25 +11,31 @@ import (
 	"github.com/sluice-sync/sluice/webhook"
 )
 
-// webhookSink finds the pipe's webhook sink, answering 404 or 400 when
+// deliveryLog finds the pipe's webhook sink, answering 404 or 400 when
 // there is none.
-func (s *Service) webhookSink(w http.ResponseWriter, r *http.Request) (*webhook.Sink, bool) {
-	sink, err := s.Engine().WebhookSink(r.PathValue("id"))
-	switch {
-	case errors.Is(err, engine.ErrUnknownPipe):
-		writeError(w, http.StatusNotFound, err)
-		return nil, false
-	case err != nil:
-		writeError(w, http.StatusBadRequest, err)
+func (s *Service) deliveryLog(w http.ResponseWriter, r *http.Request) (webhook.DeliveryLog, bool) {
+	id := r.PathValue("id")
+	p, err := s.Engine().Pipe(id)
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, engine.ErrUnknownPipe) {
+			status = http.StatusNotFound
+		}
+		writeError(w, status, err)
 		return nil, false
 	}
-	return sink, true
+	dl, ok := p.Sink.(webhook.DeliveryLog)
+	if !ok {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("pipe %q: %w", id, webhook.ErrNotWebhookSink))
+		return nil, false
+	}
+	return dl, true
 }
 
 // listDeliveries answers GET /api/pipes/{id}/deliveries: the delivery log,
 // oldest first (since, outcome, limit, attempts, dead, body).
 func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) {
-	sink, ok := s.webhookSink(w, r)
+	sink, ok := s.deliveryLog(w, r)
 	if !ok {
 		return
 	}
@@ -70,7 +76,7 @@ func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) {
 // 200 with the delivery when it was delivered, 502 when not.
 func (s *Service) resendDelivery(w http.ResponseWriter, r *http.Request) {
 	waitsOnPurpose(w)
-	sink, ok := s.webhookSink(w, r)
+	sink, ok := s.deliveryLog(w, r)
 	if !ok {
 		return
 	}
@@ -93,7 +99,7 @@ func (s *Service) resendDelivery(w http.ResponseWriter, r *http.Request) {
 // from_offset, to_offset and/or since (form or JSON).
 func (s *Service) replayDeliveries(w http.ResponseWriter, r *http.Request) {
 	waitsOnPurpose(w)
-	sink, ok := s.webhookSink(w, r)
+	sink, ok := s.deliveryLog(w, r)
 	if !ok {
 		return
 	}
@@ -135,7 +141,7 @@ func (s *Service) replayDeliveries(w http.ResponseWriter, r *http.Request) {
 // enableDeliveries answers POST /api/pipes/{id}/deliveries/enable: the
 // endpoints that answered 410 Gone get webhooks again.
 func (s *Service) enableDeliveries(w http.ResponseWriter, r *http.Request) {
-	sink, ok := s.webhookSink(w, r)
+	sink, ok := s.deliveryLog(w, r)
 	if !ok {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/store"
+	"github.com/sluice-sync/sluice/webhook"
 )
 
 // metrics are the service's Prometheus metrics, on a registry of its own.
@@ -110,6 +111,9 @@ func (c datasetCollector) Collect(ch chan<- prometheus.Metric) {
 // from zero as a counter reset.
 type webhookCollector struct{ eng func() *engine.Engine }
 
+// counted is a sink that keeps webhook delivery totals: the webhook sink.
+type counted interface{ Counters() webhook.Counters }
+
 var (
 	whAttempts = prometheus.NewDesc("sluice_webhook_attempts_total", "Webhook sink requests, by pipe and outcome (delivered, retrying, failed, gone).", []string{"pipe", "outcome"}, nil)
 	whRecords  = prometheus.NewDesc("sluice_webhook_records_delivered_total", "Records webhook sinks delivered (acknowledged with 2xx).", []string{"pipe"}, nil)
@@ -125,8 +129,12 @@ func (c webhookCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c webhookCollector) Collect(ch chan<- prometheus.Metric) {
 	eng := c.eng()
 	for _, p := range eng.Config().Pipes {
-		sink, err := eng.WebhookSink(p.ID)
+		built, err := eng.Pipe(p.ID)
 		if err != nil {
+			continue
+		}
+		sink, ok := built.Sink.(counted)
+		if !ok {
 			continue
 		}
 		n := sink.Counters()

@@ -102,6 +102,10 @@ func NewClient(signer *Signer, retry Retry) *Client {
 	}
 }
 
+// CloseIdleConnections closes the connections kept open for the next
+// message, for an owner that is done sending.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 // Deliver sends m until it is delivered, the endpoint is gone (ErrGone),
 // the schedule runs out (*FailedError) or ctx ends. Each attempt is passed
 // to logAttempt (which may be nil); an error from it stops delivery.

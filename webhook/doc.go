@@ -1,7 +1,8 @@
-// Package webhook sends entities and events out as Standard Webhooks:
-// signed, batched HTTP requests with retries, a delivery log, a
-// dead-letter dataset, resend and replay.
+// Package webhook sends messages out as Standard Webhooks: signed HTTP
+// requests (Signer), delivered with retries (Client, Retry).
 //
-// The signing (Signer) and delivery (Client) halves are used by the
-// "webhook" sink here and by run notifications (package notify).
+// It also holds the types through which the management API and the
+// command line reach a webhook sink's delivery log (DeliveryLog), so that
+// run notifications (package notify) and those callers do not depend on
+// the sink itself, which lives in package webhooksink.
 package webhook

@@ -2,10 +2,9 @@ package webhook
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
-
-	"github.com/sluice-sync/sluice/pipes"
 )
 
 // Retry is the retry schedule of a delivery: exponential backoff with
@@ -31,22 +30,35 @@ func DefaultRetry() Retry {
 	return Retry{MaxAttempts: 8, InitialDelay: 1, MaxDelay: 60, MaxAge: 3600, Timeout: 30}
 }
 
-// Validate checks the schedule's numbers.
+// FieldError blames one field of a Retry, by its JSON name, so that a
+// config loader can point at the member at fault.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("%s: %v", e.Field, e.Err) }
+
+// Unwrap exposes the cause to errors.Is and errors.As.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Validate checks the schedule's numbers: each problem is a *FieldError,
+// and several are joined.
 func (r *Retry) Validate() error {
 	var errs []error
 	if r.MaxAttempts < 1 || r.MaxAttempts > 100 {
-		errs = append(errs, &pipes.FieldError{Field: "max_attempts", Err: errors.New("max_attempts must be between 1 and 100")})
+		errs = append(errs, &FieldError{Field: "max_attempts", Err: errors.New("max_attempts must be between 1 and 100")})
 	}
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"initial_delay", r.InitialDelay}, {"max_delay", r.MaxDelay}, {"max_age", r.MaxAge}, {"timeout", r.Timeout}} {
 		if f.v < 0 {
-			errs = append(errs, &pipes.FieldError{Field: f.name, Err: errors.New(f.name + " must not be negative")})
+			errs = append(errs, &FieldError{Field: f.name, Err: errors.New(f.name + " must not be negative")})
 		}
 	}
 	if r.Timeout == 0 {
-		errs = append(errs, &pipes.FieldError{Field: "timeout", Err: errors.New("timeout must be positive")})
+		errs = append(errs, &FieldError{Field: "timeout", Err: errors.New("timeout must be positive")})
 	}
 	return errors.Join(errs...)
 }

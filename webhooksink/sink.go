@@ -1,4 +1,4 @@
-package webhook
+package webhooksink
 
 import (
 	"context"
@@ -6,20 +6,24 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/store"
+	"github.com/sluice-sync/sluice/webhook"
 )
 
+// SinkSpec is the "webhook" sink type.
 var SinkSpec = component.Typed(component.KindSink, "webhook",
 	"Sends entities to an HTTP endpoint as signed (Standard Webhooks), batched, retried webhooks, remembering what the endpoint has (sync_mode).",
 	defaultSinkConfig,
 	func(c *SinkConfig, env component.Env) (component.Sink, error) { return NewSink(c, env) })
 
 // Sink is the built webhook sink. Besides sending, it answers for its
-// deliveries: list, resend, replay (deliveries.go).
+// deliveries: list, resend, replay (deliveries.go), as a
+// webhook.DeliveryLog.
 type Sink struct {
 	cfg     *SinkConfig
 	pipe    string
@@ -32,10 +36,10 @@ type Sink struct {
 	// messages not delivered within their retries.
 	logDataset, deadDataset string
 
-	mu       sync.Mutex     // one writer at a time: a run, a resend or a replay
-	client   *Client        // built on first use, once the secret is known
-	state    *endpointState // loaded on first use
-	instance string         // this data folder's sink, in webhook-ids
+	mu       sync.Mutex      // one writer at a time: a run, a resend or a replay
+	client   *webhook.Client // built on first use, once the secret is known
+	state    *endpointState  // loaded on first use
+	instance string          // this data folder's sink, in webhook-ids
 	run      runCounters
 	// Cached so that no read transaction waits on a commit in flight:
 	// the next _message_id (0 until read), the endpoints that answered
@@ -65,6 +69,13 @@ type runCounters struct {
 	rows    int64
 	deletes map[string]int64 // by lane
 }
+
+// The sink is what the management API and the command line find behind a
+// pipe, and the engine closes it.
+var (
+	_ webhook.DeliveryLog = (*Sink)(nil)
+	_ component.Closer    = (*Sink)(nil)
+)
 
 // NewSink builds a webhook sink.
 func NewSink(c *SinkConfig, env component.Env) (*Sink, error) {
@@ -143,9 +154,13 @@ func (s *Sink) WriteWith(ctx context.Context, es []entity.Entity, p component.Pr
 		stats.Written, stats.Deleted = job.stats.Written, job.stats.Deleted
 	}
 	if len(deliveries) > 0 {
-		job := &batchJob{deliveries: deliveries, done: make(chan struct{})}
+		jctx, cancel := context.WithCancel(ctx)
+		job := &batchJob{deliveries: deliveries, done: make(chan struct{}), cancel: cancel}
 		s.inflight = job
-		go s.execute(ctx, job)
+		go func() {
+			defer cancel()
+			s.execute(jctx, job)
+		}()
 	}
 	return stats, nil
 }
@@ -167,7 +182,7 @@ func (s *Sink) prepareBatch(es []entity.Entity, p component.Progress) (component
 	for i, l := range s.lanes {
 		plan := s.plan(l, items, p.FullRun)
 		stats.Unchanged += plan.skipped
-		w := laneWrite{lane: l, fullRun: p.FullRun, window: window{From: p.From, To: p.To}}
+		w := laneWrite{lane: l, fullRun: p.FullRun, window: webhook.Window{From: p.From, To: p.To}}
 		if i == len(s.lanes)-1 {
 			w.commit = p.Commit
 		}
@@ -260,11 +275,11 @@ func (s *Sink) ready() error {
 		}
 		secrets = []string{sec}
 	}
-	signer, err := NewSigner(secrets...)
+	signer, err := webhook.NewSigner(secrets...)
 	if err != nil {
 		return err
 	}
-	s.client = NewClient(signer, s.cfg.Retry)
+	s.client = webhook.NewClient(signer, webhook.Retry(s.cfg.Retry))
 	s.instance, err = s.instanceID()
 	return err
 }
@@ -279,7 +294,7 @@ func (s *Sink) instanceID() (string, error) {
 	if err != nil || ok {
 		return string(v), err
 	}
-	id := GenerateSecret()[len(secretPrefix):][:12]
+	id := strings.TrimPrefix(webhook.GenerateSecret(), "whsec_")[:12]
 	return id, s.st.Update(func(tx *store.Tx) error { return tx.PutValue(key, []byte(id)) })
 }
 
@@ -292,7 +307,7 @@ func (s *Sink) generatedSecret() (string, error) {
 	if ok {
 		return string(v), nil
 	}
-	sec := GenerateSecret()
+	sec := webhook.GenerateSecret()
 	if err := s.st.Update(func(tx *store.Tx) error { return tx.PutValue(key, []byte(sec)) }); err != nil {
 		return "", err
 	}
@@ -320,9 +335,3 @@ func (s *Sink) nextMessageID() (int64, error) {
 }
 
 func (s *Sink) counterKey() string { return "webhook:" + s.pipe + ":next_message_id" }
-
-// window is the source offsets a message's records came from.
-type window struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-}

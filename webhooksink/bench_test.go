@@ -1,11 +1,10 @@
-package webhook_test
+package webhooksink_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,12 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
-	"github.com/sluice-sync/sluice/webhook"
+	"github.com/sluice-sync/sluice/webhooksink"
 )
 
 const (
@@ -163,7 +163,7 @@ func post(b *testing.B, client *http.Client, url string, body []byte) {
 
 // sendThroughSink writes the batches as the engine does: each with the
 // pipe's progress to commit, then the end of the run.
-func sendThroughSink(b *testing.B, sink *webhook.Sink, st *store.Store, batches [][]entity.Entity) {
+func sendThroughSink(b *testing.B, sink *webhooksink.Sink, st *store.Store, batches [][]entity.Entity) {
 	ctx := context.Background()
 	if err := sink.RunStarted(ctx); err != nil {
 		b.Fatal(err)
@@ -203,7 +203,7 @@ func benchBatches() [][]entity.Entity {
 }
 
 // benchSink builds a webhook sink to url for a pipe of its own in st.
-func benchSink(b *testing.B, st *store.Store, url, pipe string) *webhook.Sink {
+func benchSink(b *testing.B, st *store.Store, url, pipe string) *webhooksink.Sink {
 	dir := b.TempDir()
 	cfg := strings.Replace(sinkPipe(url, `"batch_size": 100`), `"_id": "out"`, `"_id": "`+pipe+`"`, 1)
 	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(cfg), 0o644); err != nil {
@@ -218,9 +218,13 @@ func benchSink(b *testing.B, st *store.Store, url, pipe string) *webhook.Sink {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sink, err := eng.WebhookSink(pipe)
+	p, err := eng.Pipe(pipe)
 	if err != nil {
 		b.Fatal(err)
+	}
+	sink, ok := p.Sink.(*webhooksink.Sink)
+	if !ok {
+		b.Fatalf("pipe %s has sink %T", pipe, p.Sink)
 	}
 	return sink
 }

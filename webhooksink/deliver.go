@@ -1,4 +1,4 @@
-package webhook
+package webhooksink
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/store"
+	"github.com/sluice-sync/sluice/webhook"
 )
 
 // laneWrite is how one lane's plan is delivered and committed.
 type laneWrite struct {
 	lane    *lane
 	fullRun uint64 // the full run under way, or 0
-	window  window
+	window  webhook.Window
 	// commit, when set, runs in the transaction of the lane's last write:
 	// the pipe's progress.
 	commit func(*store.Tx) error
@@ -30,8 +31,8 @@ type laneWrite struct {
 // progress; it may have no message at all when the batch sends nothing.
 type delivery struct {
 	lane    *lane
-	msg     *Message // nil: only a commit
-	entry   *Delivery
+	msg     *webhook.Message // nil: only a commit
+	entry   *webhook.Delivery
 	records entity.Entity   // the state chunk of what msg delivers
 	seen    entity.Entity   // in a full run, what it marks seen should msg not be delivered
 	extra   []entity.Entity // baseline and full-run chunks
@@ -48,6 +49,9 @@ type batchJob struct {
 	done       chan struct{}
 	stats      component.WriteStats
 	err        error
+	// cancel stops a job sent in the background, for Close; nil for one
+	// sent while the caller waits.
+	cancel context.CancelFunc
 }
 
 // prepare numbers, encodes and signs-to-be a lane's records as requests,
@@ -158,7 +162,7 @@ func (s *Sink) execute(ctx context.Context, job *batchJob) {
 // continueEntry carries on the log entry of a message that was sent
 // before and not delivered (a dead letter, sent again by a later run):
 // its attempts go on counting, and it keeps its first time.
-func (s *Sink) continueEntry(entry *Delivery) error {
+func (s *Sink) continueEntry(entry *webhook.Delivery) error {
 	if dead, err := s.deadLetterOf(entry.WebhookID); err != nil || dead == nil {
 		return err
 	}
@@ -166,7 +170,7 @@ func (s *Sink) continueEntry(entry *Delivery) error {
 	if err != nil || !ok {
 		return err
 	}
-	var prev Delivery
+	var prev webhook.Delivery
 	if err := json.Unmarshal(e, &prev); err != nil {
 		return err
 	}
@@ -205,7 +209,7 @@ func (s *Sink) commitDelivery(d *delivery, delivered bool, done func(error)) err
 	counter := strconv.AppendInt(nil, d.counter, 10)
 	_, err := s.st.WriteAsync(s.stateDataset(), ents, store.WriteOptions{Commit: func(tx *store.Tx) error {
 		if entry != nil {
-			if _, err := tx.Write(s.logDataset, []entity.Entity{entry.encode()}); err != nil {
+			if _, err := tx.Write(s.logDataset, []entity.Entity{encodeDelivery(entry)}); err != nil {
 				return err
 			}
 			if d.msg.Body != nil {
@@ -302,8 +306,8 @@ func (s *Sink) chunks(recs []*record, next *int64) [][]*record {
 }
 
 // message makes the request for a chunk of records.
-func (s *Sink) message(l *lane, chunk []*record) *Message {
-	m := &Message{ID: messageID(s.pipe+"/"+s.instance, l.name, chunk), Method: s.cfg.Method, URL: l.url, Header: http.Header{}}
+func (s *Sink) message(l *lane, chunk []*record) *webhook.Message {
+	m := &webhook.Message{ID: messageID(s.pipe+"/"+s.instance, l.name, chunk), Method: s.cfg.Method, URL: l.url, Header: http.Header{}}
 	for k, v := range s.cfg.Headers {
 		m.Header.Set(k, v)
 	}
@@ -324,10 +328,10 @@ func (s *Sink) message(l *lane, chunk []*record) *Message {
 // with the state. A message that runs out of retries goes to the dead
 // letters and fails the pipe, unless on_failure is "dead-letter": then
 // send reports it undelivered and the pipe goes on.
-func (s *Sink) send(ctx context.Context, l *lane, m *Message, entry *Delivery) (delivered bool, err error) {
-	err = s.client.Deliver(ctx, m, func(a Attempt) error {
+func (s *Sink) send(ctx context.Context, l *lane, m *webhook.Message, entry *webhook.Delivery) (delivered bool, err error) {
+	err = s.client.Deliver(ctx, m, func(a webhook.Attempt) error {
 		s.tally.attempt(a)
-		if a.Outcome == OutcomeDelivered {
+		if a.Outcome == webhook.OutcomeDelivered {
 			s.tally.records.Add(uint64(len(entry.EntityIDs)))
 			s.applyAttempt(entry, a)
 			return nil
@@ -337,13 +341,13 @@ func (s *Sink) send(ctx context.Context, l *lane, m *Message, entry *Delivery) (
 	switch {
 	case err == nil:
 		return true, nil
-	case errors.Is(err, ErrGone):
+	case errors.Is(err, webhook.ErrGone):
 		if gerr := s.markGone(l, err); gerr != nil {
 			return false, gerr
 		}
 		return false, fmt.Errorf("webhook %s: %w; the endpoint is disabled (change its url, or run \"sluice deliveries enable %s\" when it wants webhooks again)", s.redact(l.url), err, s.pipe)
 	}
-	var failed *FailedError
+	var failed *webhook.FailedError
 	if !errors.As(err, &failed) {
 		return false, err
 	}

@@ -1,4 +1,4 @@
-package webhook_test
+package webhooksink_test
 
 import (
 	"io"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sluice-sync/sluice/webhook"
+	"github.com/sluice-sync/sluice/webhooksink"
 )
 
 // dlPipe is a pipe "out" from dataset "src" to a webhook sink with a fast,
@@ -89,13 +90,13 @@ func (rc *rawReceiver) requests() []got {
 }
 
 // hookSink is the webhook sink of the harness's pipe.
-func hookSink(t *testing.T, h *harness, pipe string) *webhook.Sink {
+func hookSink(t *testing.T, h *harness, pipe string) *webhooksink.Sink {
 	t.Helper()
 	p, err := h.eng.Pipe(pipe)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, ok := p.Sink.(*webhook.Sink)
+	s, ok := p.Sink.(*webhooksink.Sink)
 	if !ok {
 		t.Fatalf("pipe %s has sink %T", pipe, p.Sink)
 	}
@@ -113,7 +114,7 @@ func lastSeen(t *testing.T, h *harness, pipe string) string {
 }
 
 // deliveries lists a sink's log (or dead letters) and fails the test on error.
-func deliveries(t *testing.T, s *webhook.Sink, opts webhook.ListOptions) []webhook.Delivery {
+func deliveries(t *testing.T, s *webhooksink.Sink, opts webhook.ListOptions) []webhook.Delivery {
 	t.Helper()
 	ds, err := s.Deliveries(opts)
 	if err != nil {

@@ -1,10 +1,9 @@
-package webhook_test
+package webhooksink_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/sluice-sync/sluice/builtin"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/pipes"

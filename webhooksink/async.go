@@ -1,7 +1,8 @@
-package webhook
+package webhooksink
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/sluice-sync/sluice/component"
@@ -102,4 +103,41 @@ func (s *Sink) settle() error {
 	}
 	s.commits.wg.Wait()
 	return s.commits.failed()
+}
+
+// Close is called once the engine is done with the sink (after a reload
+// and at stop). It stops a batch still being sent in the background, which
+// the engine's runs should have flushed already, waits for the commits in
+// flight, and closes the client's idle connections, so that the sink holds
+// no goroutine and no connection. Closing again does nothing more; a sink
+// used after Close dials anew.
+func (s *Sink) Close(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stopped := false
+	if job := s.inflight; job != nil {
+		job.cancel()
+		stopped = true
+		select {
+		case <-job.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	// Commits land in order: once the last is done, all are.
+	if last := s.lastSubmit; last != nil {
+		select {
+		case <-last:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	_, err := s.flush() // nothing left to wait for
+	if stopped && errors.Is(err, context.Canceled) {
+		err = nil // the batch Close stopped
+	}
+	if s.client != nil {
+		s.client.CloseIdleConnections()
+	}
+	return err
 }

@@ -1,46 +1,17 @@
-package webhook
+package webhooksink
 
 import (
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/store"
+	"github.com/sluice-sync/sluice/webhook"
 )
 
-// Delivery is a message as the delivery log keeps it: one version per
-// attempt in the dataset system:webhook_log:<pipe> (its history is every
-// attempt), with the body, so it can be resent as it was.
-type Delivery struct {
-	ID         string         `json:"_id"`
-	WebhookID  string         `json:"webhook_id"`
-	Stream     string         `json:"stream"`
-	Method     string         `json:"method"`
-	URL        string         `json:"url"`
-	EntityIDs  []string       `json:"entity_ids"`
-	Ops        map[string]int `json:"ops"`
-	MessageIDs [2]int64       `json:"message_ids"` // the first and last record's _message_id
-	Window     window         `json:"window"`      // the source offsets its records came from
-	Created    time.Time      `json:"created"`     // its first attempt
-	Attempt    int            `json:"attempt"`
-	Time       time.Time      `json:"time"`
-	Status     int            `json:"status"`
-	LatencyMS  float64        `json:"latency_ms"`
-	Response   string         `json:"response,omitempty"`
-	Error      string         `json:"error,omitempty"`
-	Outcome    string         `json:"outcome"`
-	Resends    int            `json:"resends,omitempty"`
-	// Query is a GET message's record, as the query it sends.
-	Query string `json:"query,omitempty"`
-	// Body is the request body as sent (absent for GET, whose URL holds
-	// the record).
-	Body json.RawMessage `json:"body,omitempty"`
-}
-
 // newLogEntry starts the log entry of a message about to be sent.
-func (s *Sink) newLogEntry(l *lane, m *Message, chunk []*record, win window) *Delivery {
-	d := &Delivery{ID: m.ID, WebhookID: m.ID, Stream: l.name, Method: m.Method, URL: s.redact(m.URL),
+func (s *Sink) newLogEntry(l *lane, m *webhook.Message, chunk []*record, win webhook.Window) *webhook.Delivery {
+	d := &webhook.Delivery{ID: m.ID, WebhookID: m.ID, Stream: l.name, Method: m.Method, URL: s.redact(m.URL),
 		Ops: map[string]int{}, Window: win}
 	if m.Method == "GET" {
 		d.Query = query(chunk[0].json)
@@ -56,7 +27,7 @@ func (s *Sink) newLogEntry(l *lane, m *Message, chunk []*record, win window) *De
 
 // applyAttempt notes an attempt in the entry, which becomes its next
 // version.
-func (s *Sink) applyAttempt(d *Delivery, a Attempt) {
+func (s *Sink) applyAttempt(d *webhook.Delivery, a webhook.Attempt) {
 	if d.Created.IsZero() {
 		d.Created = a.Time
 	}
@@ -68,9 +39,9 @@ func (s *Sink) applyAttempt(d *Delivery, a Attempt) {
 // logAttempt records an attempt as the entry's next version right away,
 // with the body kept beside it, so a message that is never delivered can
 // still be inspected and resent.
-func (s *Sink) logAttempt(d *Delivery, a Attempt, body []byte) error {
+func (s *Sink) logAttempt(d *webhook.Delivery, a webhook.Attempt, body []byte) error {
 	s.applyAttempt(d, a)
-	_, err := s.st.Write(s.logDataset, []entity.Entity{d.encode()}, store.WriteOptions{Commit: func(tx *store.Tx) error {
+	_, err := s.st.Write(s.logDataset, []entity.Entity{encodeDelivery(d)}, store.WriteOptions{Commit: func(tx *store.Tx) error {
 		if body == nil {
 			return nil
 		}
@@ -84,8 +55,8 @@ func (s *Sink) logAttempt(d *Delivery, a Attempt, body []byte) error {
 // sent.
 func (s *Sink) bodyKey(webhookID string) string { return "webhook:" + s.pipe + ":body:" + webhookID }
 
-// encode writes the entry as an entity (without the body).
-func (d *Delivery) encode() entity.Entity {
+// encodeDelivery writes a log entry as an entity (without the body).
+func encodeDelivery(d *webhook.Delivery) entity.Entity {
 	body := d.Body
 	d.Body = nil
 	b, _ := json.Marshal(d) // plain fields only: cannot fail
@@ -94,8 +65,8 @@ func (d *Delivery) encode() entity.Entity {
 }
 
 // deadLetter keeps a message that was not delivered within its retries.
-func (s *Sink) deadLetter(d *Delivery) error {
-	if _, err := s.st.Write(s.deadDataset, []entity.Entity{d.encode()}, store.WriteOptions{}); err != nil {
+func (s *Sink) deadLetter(d *webhook.Delivery) error {
+	if _, err := s.st.Write(s.deadDataset, []entity.Entity{encodeDelivery(d)}, store.WriteOptions{}); err != nil {
 		return err
 	}
 	s.deadMu.Lock()

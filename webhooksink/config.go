@@ -1,4 +1,4 @@
-package webhook
+package webhooksink
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/webhook"
 )
 
 // Sync modes (valmi.io's destination modes).
@@ -56,8 +57,8 @@ type SinkConfig struct {
 	// ValmiCompat names the meta as valmi.io does, so its receivers work.
 	ValmiCompat bool `json:"valmi_compat"`
 	// Fields selects and renames properties: output name → entity path.
-	Fields FieldMap `json:"fields"`
-	Retry  Retry    `json:"retry"`
+	Fields FieldMap    `json:"fields"`
+	Retry  RetryConfig `json:"retry"`
 	// OnFailure is "fail" (the pipe fails; the batch is sent again on its
 	// next run) or "dead-letter" (the message is parked and the pipe goes
 	// on). Either way the message is kept in the dead-letter dataset.
@@ -71,6 +72,31 @@ type SinkConfig struct {
 	Streams Streams      `json:"streams"`
 }
 
+// RetryConfig is the sink's "retry" object: the client's schedule, whose
+// problems Validate reports as pipes.FieldErrors so that the loader points
+// at the member at fault (package webhook cannot import pipes).
+type RetryConfig webhook.Retry
+
+// Validate checks the schedule as webhook.Retry does.
+func (r *RetryConfig) Validate() error {
+	err := (*webhook.Retry)(r).Validate()
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		out[i] = e
+		if fe, ok := e.(*webhook.FieldError); ok {
+			out[i] = &pipes.FieldError{Field: fe.Field, Err: fe.Err}
+		}
+	}
+	return errors.Join(out...)
+}
+
 // Streams are the URLs of the valid and invalid streams.
 type Streams struct {
 	Valid   string `json:"valid"`
@@ -78,7 +104,7 @@ type Streams struct {
 }
 
 func defaultSinkConfig() *SinkConfig {
-	return &SinkConfig{Method: "POST", SyncMode: ModeUpsert, BatchSize: 100, BatchMaxBytes: 4 << 20, OnFailure: OnFailureFail, Retry: DefaultRetry()}
+	return &SinkConfig{Method: "POST", SyncMode: ModeUpsert, BatchSize: 100, BatchMaxBytes: 4 << 20, OnFailure: OnFailureFail, Retry: RetryConfig(webhook.DefaultRetry())}
 }
 
 // Validate checks the settings together.
@@ -130,7 +156,7 @@ func (c *SinkConfig) Validate() error {
 		field("secrets", "give secret or secrets, not both")
 	}
 	for i, s := range c.allSecrets() {
-		if _, err := DecodeSecret(s); err != nil {
+		if _, err := webhook.DecodeSecret(s); err != nil {
 			name := "secret"
 			if len(c.Secrets) > 0 {
 				name = fmt.Sprintf("secrets/%d", i)

@@ -1,4 +1,4 @@
-package webhook
+package webhooksink
 
 import (
 	"context"
@@ -9,33 +9,20 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sluice-sync/sluice/store"
+	"github.com/sluice-sync/sluice/webhook"
 )
 
-// ErrNoDelivery reports a webhook-id the delivery log does not have.
-var ErrNoDelivery = errors.New("no such delivery")
-
-// ListOptions select deliveries from the log.
-type ListOptions struct {
-	Since    time.Time // first attempted at or after
-	Outcome  string    // only messages whose last attempt had this outcome
-	Limit    int       // the newest this many; 0 for all
-	Attempts bool      // every attempt, not only each message's last
-	Body     bool      // include request bodies
-	Dead     bool      // the dead letters instead of the log
-}
-
 // Deliveries lists the delivery log, oldest first.
-func (s *Sink) Deliveries(opts ListOptions) ([]Delivery, error) {
+func (s *Sink) Deliveries(opts webhook.ListOptions) ([]webhook.Delivery, error) {
 	ds := s.logDataset
 	if opts.Dead {
 		ds = s.deadDataset
 	}
-	var out []Delivery
+	var out []webhook.Delivery
 	err := s.st.Scan(ds, store.ReadOptions{History: opts.Attempts, SkipDeleted: true}, func(_ uint64, e []byte) error {
-		var d Delivery
+		var d webhook.Delivery
 		if err := json.Unmarshal(e, &d); err != nil {
 			return err
 		}
@@ -70,24 +57,24 @@ func (s *Sink) Deliveries(opts ListOptions) ([]Delivery, error) {
 // Resend sends one logged message again, as it was, with its original
 // webhook-id (and a new timestamp and signature). It does not change what
 // the sink records the endpoint has.
-func (s *Sink) Resend(ctx context.Context, webhookID string) (*Delivery, error) {
+func (s *Sink) Resend(ctx context.Context, webhookID string) (*webhook.Delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok, err := s.st.Get(s.logDataset, webhookID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !ok) {
-		return nil, fmt.Errorf("%w %q in pipe %q", ErrNoDelivery, webhookID, s.pipe)
+		return nil, fmt.Errorf("%w %q in pipe %q", webhook.ErrNoDelivery, webhookID, s.pipe)
 	}
 	if err != nil {
 		return nil, err
 	}
-	var d Delivery
+	var d webhook.Delivery
 	if err := json.Unmarshal(e, &d); err != nil {
 		return nil, err
 	}
 	return &d, s.resend(ctx, &d)
 }
 
-func (s *Sink) resend(ctx context.Context, d *Delivery) error {
+func (s *Sink) resend(ctx context.Context, d *webhook.Delivery) error {
 	if err := s.settle(); err != nil {
 		return err
 	}
@@ -101,7 +88,7 @@ func (s *Sink) resend(ctx context.Context, d *Delivery) error {
 	if err := s.checkGone(l); err != nil {
 		return err
 	}
-	m := &Message{ID: d.WebhookID, Method: d.Method, URL: l.url, Header: http.Header{}}
+	m := &webhook.Message{ID: d.WebhookID, Method: d.Method, URL: l.url, Header: http.Header{}}
 	for k, v := range s.cfg.Headers {
 		m.Header.Set(k, v)
 	}
@@ -122,15 +109,15 @@ func (s *Sink) resend(ctx context.Context, d *Delivery) error {
 		m.Body = body
 	}
 	d.Resends++
-	err := s.client.Deliver(ctx, m, func(a Attempt) error {
+	err := s.client.Deliver(ctx, m, func(a webhook.Attempt) error {
 		s.tally.attempt(a)
 		return s.logAttempt(d, a, nil)
 	})
-	var failed *FailedError
+	var failed *webhook.FailedError
 	switch {
 	case err == nil:
 		return s.clearDeadLetter(d.WebhookID)
-	case errors.Is(err, ErrGone):
+	case errors.Is(err, webhook.ErrGone):
 		if gerr := s.markGone(l, err); gerr != nil {
 			return gerr
 		}
@@ -153,34 +140,23 @@ func (s *Sink) lane(name string) *lane {
 	return nil
 }
 
-// ReplayOptions choose what to send again: the messages whose records
-// came from source offsets in (FromOffset, ToOffset], and/or those first
-// sent at or after Since. Only messages that were delivered are replayed:
-// one that never was may have been overtaken by a later version, and
-// replaying it would leave the receiver with stale data (resend it by id
-// if that is what you want).
-type ReplayOptions struct {
-	FromOffset, ToOffset *int64
-	Since                time.Time
-}
-
 // Replay sends the chosen messages again, oldest first, each with its
 // original webhook-id; it stops at the first that is not delivered. It
 // returns the messages it sent.
-func (s *Sink) Replay(ctx context.Context, opts ReplayOptions) ([]Delivery, error) {
+func (s *Sink) Replay(ctx context.Context, opts webhook.ReplayOptions) ([]webhook.Delivery, error) {
 	if opts.FromOffset == nil && opts.ToOffset == nil && opts.Since.IsZero() {
 		return nil, errors.New("replay needs a window: source offsets (from and/or to) or a time to replay since")
 	}
-	all, err := s.Deliveries(ListOptions{Since: opts.Since})
+	all, err := s.Deliveries(webhook.ListOptions{Since: opts.Since})
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var done []Delivery
+	var done []webhook.Delivery
 	for i := range all {
 		d := &all[i]
-		if d.Outcome != OutcomeDelivered || !d.Window.overlaps(opts.FromOffset, opts.ToOffset) {
+		if d.Outcome != webhook.OutcomeDelivered || !overlaps(d.Window, opts.FromOffset, opts.ToOffset) {
 			continue
 		}
 		err := s.resend(ctx, d)
@@ -194,7 +170,7 @@ func (s *Sink) Replay(ctx context.Context, opts ReplayOptions) ([]Delivery, erro
 
 // overlaps says whether the window (From, To] meets (from, to]; a window
 // of non-numeric offsets meets only an open range.
-func (w window) overlaps(from, to *int64) bool {
+func overlaps(w webhook.Window, from, to *int64) bool {
 	if from == nil && to == nil {
 		return true
 	}
