@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -38,11 +39,6 @@ type SystemConfig struct {
 	ConnectionRetries int `json:"connection_retries"`
 	// MaxConnections caps connections kept open to the server.
 	MaxConnections int `json:"max_connections"`
-
-	Proxies                                any `json:"proxies" cfg:"ignored"`
-	Tripletex                              any `json:"tripletex" cfg:"ignored"`
-	RetryStrategy                          any `json:"retry_strategy" cfg:"ignored"`
-	IgnoreInvalidContentLengthResponseHead any `json:"ignore_invalid_content_length_response_header" cfg:"ignored"`
 }
 
 // OAuth2Config gets access tokens with the client-credentials grant, or
@@ -110,6 +106,13 @@ var SystemSpec = component.Typed(component.KindSystem, "rest",
 	},
 	func(c *SystemConfig, _ component.Env) (any, error) { return NewSystem(c) })
 
+// Close closes the system's idle connections; the engine calls it once no
+// pipe uses the system any more (after a reload, at stop).
+func (s *System) Close(context.Context) error {
+	s.client.CloseIdleConnections()
+	return nil
+}
+
 // NewSystem builds the HTTP client of a system config.
 func NewSystem(c *SystemConfig) (*System, error) {
 	tlsCfg := &tls.Config{InsecureSkipVerify: !c.VerifySSL} //nolint:gosec // Sesam's default; verify_ssl turns checking on
@@ -175,4 +178,9 @@ func (s *System) operation(name string, own map[string]*OperationConfig) (*Opera
 		return op, nil
 	}
 	return nil, fmt.Errorf("no operation %q in the system or the component", name)
+}
+
+// SesamKeys lists the Sesam properties SystemConfig accepts without effect.
+func (*SystemConfig) SesamKeys() []string {
+	return []string{"proxies", "tripletex", "retry_strategy", "ignore_invalid_content_length_response_header"}
 }
