@@ -23,6 +23,11 @@ type lifecycle struct {
 	idle   chan struct{} // closed once closed and nothing is active
 }
 
+// Hold keeps the engine from closing its components until release is
+// called, for work on a component outside a run, such as resending a
+// webhook delivery. It fails with ErrClosed once the engine is closed.
+func (e *Engine) Hold() (release func(), err error) { return e.begin() }
+
 // begin registers work; the caller calls done when it ends.
 func (e *Engine) begin() (done func(), err error) {
 	l := &e.life

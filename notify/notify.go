@@ -195,3 +195,14 @@ func (n *Notifier) redact(s string) string {
 	}
 	return scrubSignatures(s)
 }
+
+// Close waits as Wait does, then closes the destinations' idle
+// connections: a notifier replaced by a reload, or stopped with the
+// service, leaves nothing open.
+func (n *Notifier) Close(ctx context.Context) error {
+	err := n.Wait(ctx)
+	for _, d := range n.dests {
+		d.client.CloseIdleConnections()
+	}
+	return err
+}

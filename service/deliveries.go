@@ -12,33 +12,40 @@ import (
 )
 
 // deliveryLog finds the pipe's webhook sink, answering 404 or 400 when
-// there is none.
-func (s *Service) deliveryLog(w http.ResponseWriter, r *http.Request) (webhook.DeliveryLog, bool) {
+// there is none. It holds the engine until release is called, so a reload
+// does not close the sink under a resend or replay.
+func (s *Service) deliveryLog(w http.ResponseWriter, r *http.Request) (dl webhook.DeliveryLog, release func(), ok bool) {
 	id := r.PathValue("id")
-	p, err := s.Engine().Pipe(id)
+	eng := s.Engine()
+	p, err := eng.Pipe(id)
 	if err != nil {
 		status := http.StatusBadRequest
 		if errors.Is(err, engine.ErrUnknownPipe) {
 			status = http.StatusNotFound
 		}
 		writeError(w, status, err)
-		return nil, false
+		return nil, nil, false
 	}
-	dl, ok := p.Sink.(webhook.DeliveryLog)
-	if !ok {
+	if dl, ok = p.Sink.(webhook.DeliveryLog); !ok {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("pipe %q: %w", id, webhook.ErrNotWebhookSink))
-		return nil, false
+		return nil, nil, false
 	}
-	return dl, true
+	if release, err = eng.Hold(); err != nil {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, err)
+		return nil, nil, false
+	}
+	return dl, release, true
 }
 
 // listDeliveries answers GET /api/pipes/{id}/deliveries: the delivery log,
 // oldest first (since, outcome, limit, attempts, dead, body).
 func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) {
-	sink, ok := s.deliveryLog(w, r)
+	sink, release, ok := s.deliveryLog(w, r)
 	if !ok {
 		return
 	}
+	defer release()
 	q := r.URL.Query()
 	var opts webhook.ListOptions
 	var err error
@@ -76,10 +83,11 @@ func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) {
 // 200 with the delivery when it was delivered, 502 when not.
 func (s *Service) resendDelivery(w http.ResponseWriter, r *http.Request) {
 	waitsOnPurpose(w)
-	sink, ok := s.deliveryLog(w, r)
+	sink, release, ok := s.deliveryLog(w, r)
 	if !ok {
 		return
 	}
+	defer release()
 	d, err := sink.Resend(r.Context(), r.PathValue("webhook_id"))
 	switch {
 	case errors.Is(err, webhook.ErrNoDelivery):
@@ -99,10 +107,11 @@ func (s *Service) resendDelivery(w http.ResponseWriter, r *http.Request) {
 // from_offset, to_offset and/or since (form or JSON).
 func (s *Service) replayDeliveries(w http.ResponseWriter, r *http.Request) {
 	waitsOnPurpose(w)
-	sink, ok := s.deliveryLog(w, r)
+	sink, release, ok := s.deliveryLog(w, r)
 	if !ok {
 		return
 	}
+	defer release()
 	req, err := pumpRequest(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err)
@@ -141,10 +150,11 @@ func (s *Service) replayDeliveries(w http.ResponseWriter, r *http.Request) {
 // enableDeliveries answers POST /api/pipes/{id}/deliveries/enable: the
 // endpoints that answered 410 Gone get webhooks again.
 func (s *Service) enableDeliveries(w http.ResponseWriter, r *http.Request) {
-	sink, ok := s.deliveryLog(w, r)
+	sink, release, ok := s.deliveryLog(w, r)
 	if !ok {
 		return
 	}
+	defer release()
 	if err := sink.Enable(); err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return

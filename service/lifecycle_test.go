@@ -4,13 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,35 +14,9 @@ import (
 
 	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/store"
 )
-
-// openConns counts a test server's connections that are not closed.
-type openConns struct {
-	mu    sync.Mutex
-	conns map[net.Conn]bool
-}
-
-func (o *openConns) track(c net.Conn, s http.ConnState) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.conns == nil {
-		o.conns = map[net.Conn]bool{}
-	}
-	switch s {
-	case http.StateClosed, http.StateHijacked:
-		delete(o.conns, c)
-	default:
-		o.conns[c] = true
-	}
-}
-
-func (o *openConns) count() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.conns)
-}
 
 // waitFor polls cond for up to 5 seconds.
 func waitFor(cond func() bool) bool {
@@ -68,28 +38,24 @@ func openFDs(t *testing.T) int {
 }
 
 // TestReloadAndStopLeaveNothingBehind runs pipes whose components hold
-// connections (a REST system, a REST sink, a webhook sink) against a real
-// server, reloads the config several times and stops: each reload must
+// connections (a REST system, a REST sink, a webhook sink, and the run
+// notifications) against a real server, reloads the config several times and stops: each reload must
 // close the old components — no connection to the server stays open, no
 // file descriptor or goroutine is left — and stop must close the last.
 func TestReloadAndStopLeaveNothingBehind(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	var conns openConns
-	api := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.Method == http.MethodGet {
 			io.WriteString(w, `[{"_id": "a", "n": 1}, {"_id": "b", "n": 2}]`)
 			return
 		}
 		io.WriteString(w, `{}`)
-	}))
-	api.Config.ConnState = conns.track
-	api.Start()
-	defer api.Close()
+	})
+	defer api.Close() // before goleak looks; the test's cleanup would be too late
+	conns := api.Conns
 
-	dir := t.TempDir()
 	config := `[
  {"_id": "api", "type": "system:rest", "base_url": "` + api.URL + `/",
   "operations": {"list": {"url": "items", "method": "GET"}, "put": {"url": "items/{{ _id }}", "method": "PUT"}}},
@@ -100,16 +66,13 @@ func TestReloadAndStopLeaveNothingBehind(t *testing.T) {
   "sink": {"type": "rest", "system": "api", "operation": "put"}},
  {"_id": "hook", "type": "pipe", "pump": {"mode": "manual"},
   "source": {"type": "dataset", "dataset": "pull"},
-  "sink": {"type": "webhook", "url": "` + api.URL + `/hook", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}
+  "sink": {"type": "webhook", "url": "` + api.URL + `/hook", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}},
+ {"_id": "ops", "type": "destination", "url": "` + api.URL + `/notify", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+ {"_id": "everything", "type": "subscription", "events": ["*"], "destinations": ["ops"]}
 ]`
-	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	dir := testkit.ConfigDir(t, map[string]string{"p.json": config})
+	st := testkit.OpenStoreAt(t, t.TempDir())
+	defer st.Close() // before goleak looks, as api
 	reg := builtin.Registry()
 	load := func() (*pipes.Config, error) { return pipes.Load(dir, pipes.Options{Types: reg}) }
 	svc, err := New(Options{Load: load, Store: st, Registry: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -119,11 +82,13 @@ func TestReloadAndStopLeaveNothingBehind(t *testing.T) {
 	runAll := func() {
 		t.Helper()
 		for _, id := range []string{"pull", "push", "hook"} {
-			if sum, err := svc.Engine().Run(context.Background(), id, engine.RunOptions{Full: true}); err != nil {
+			sum, err := svc.Engine().Run(context.Background(), id, engine.RunOptions{Full: true})
+			if err != nil {
 				t.Fatalf("run %s: %v (%s)", id, err, sum.Error)
 			}
+			svc.afterRun(id, sum, err) // notifies, as the scheduler would
 		}
-		if conns.count() == 0 {
+		if conns.Open() == 0 {
 			t.Fatal("the pipes left no connection open to reuse; the test would prove nothing")
 		}
 	}
@@ -134,8 +99,8 @@ func TestReloadAndStopLeaveNothingBehind(t *testing.T) {
 		if err := svc.Reload(); err != nil {
 			t.Fatal(err)
 		}
-		if !waitFor(func() bool { return conns.count() == 0 }) {
-			t.Fatalf("after a reload %d connections of the old config's components are still open", conns.count())
+		if !waitFor(func() bool { return conns.Open() == 0 }) {
+			t.Fatalf("after a reload %d connections of the old config's components are still open", conns.Open())
 		}
 		fds = append(fds, openFDs(t))
 	}
@@ -149,8 +114,8 @@ func TestReloadAndStopLeaveNothingBehind(t *testing.T) {
 	if err := svc.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if !waitFor(func() bool { return conns.count() == 0 }) {
-		t.Fatalf("after stop %d connections are still open", conns.count())
+	if !waitFor(func() bool { return conns.Open() == 0 }) {
+		t.Fatalf("after stop %d connections are still open", conns.Open())
 	}
 	if _, err := old.Run(context.Background(), "pull", engine.RunOptions{}); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Fatalf("a run on a closed engine: %v, want it refused", err)

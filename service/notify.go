@@ -16,7 +16,7 @@ import (
 // notifyState holds the notifier of the config in force. It is built on
 // first use after a start or a reload, keyed on the config, so New and
 // Reload need not know about notifications; a notifier replaced by a
-// reload finishes the deliveries it has under way.
+// reload finishes the deliveries it has under way, then closes.
 type notifyState struct {
 	mu  sync.Mutex
 	cfg *pipes.Config
@@ -106,6 +106,18 @@ func (s *Service) testDestination(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// retireNotifier closes the notifier of a config a reload replaced, in the
+// background once its deliveries (which may wait to retry) are done.
+func (s *Service) retireNotifier() {
+	s.notify.mu.Lock()
+	old := s.notify.n
+	s.notify.cfg, s.notify.n, s.notify.err = nil, nil, nil
+	s.notify.mu.Unlock()
+	if old != nil {
+		go s.closeNotifier(old, time.Hour)
+	}
+}
+
 // drainNotifications gives the notifications under way a little time to
 // be delivered when the service stops; what is still undelivered then is
 // logged as given up.
@@ -116,9 +128,15 @@ func (s *Service) drainNotifications(limit time.Duration) {
 	if n == nil {
 		return
 	}
+	s.closeNotifier(n, limit)
+}
+
+// closeNotifier lets a notifier deliver what it has for up to limit, then
+// closes it; what is still undelivered then is logged as given up.
+func (s *Service) closeNotifier(n *notify.Notifier, limit time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	if err := n.Wait(ctx); err != nil {
-		s.log.Warn("run notifications still undelivered at shutdown were given up", "error", err)
+	if err := n.Close(ctx); err != nil {
+		s.log.Warn("run notifications still undelivered were given up", "error", err)
 	}
 }

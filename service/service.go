@@ -171,6 +171,7 @@ func (s *Service) Reload() error {
 	s.sched = newScheduler(eng, s.log, s.afterRun)
 	s.mu.Unlock()
 	s.closeEngine(oldEng)
+	s.retireNotifier()
 	s.log.Info("config reloaded", "pipes", len(cfg.Pipes), "systems", len(cfg.Systems))
 	return nil
 }
