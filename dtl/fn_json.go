@@ -2,18 +2,10 @@ package dtl
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
-	"math/big"
-	"sort"
-	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
-
-	"github.com/cockroachdb/apd/v3"
 )
 
 // The JSON family: json, json-transit, json-parse, json-transit-parse.
@@ -232,123 +224,19 @@ func plainJSONValue(dec *json.Decoder, depth int) (Value, error) {
 	return nil, errPlainJSON
 }
 
+// pyJSON is the layout of Python's json.dumps(v, sort_keys=True).
+var pyJSON = encodeOptions{spaced: true, sortKeys: true, shortEscapes: true, niColon: true}
+
 // appendPyJSON writes v as JSON the way Python's json.dumps(v,
 // sort_keys=True) lays it out. With transit, strings and typed values get
 // their transit encoding; without, typed values become plain JSON strings
-// (decimals plain JSON numbers) as written by plainText.
+// (decimals plain JSON numbers).
 func appendPyJSON(dst []byte, v Value, transit bool) []byte {
-	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...)
-	case bool:
-		if x {
-			return append(dst, "true"...)
-		}
-		return append(dst, "false"...)
-	case int64:
-		return strconv.AppendInt(dst, x, 10)
-	case *big.Int:
-		return x.Append(dst, 10)
-	case float64:
-		return appendFloat(dst, x)
-	case *apd.Decimal:
-		if transit {
-			return appendPyString(dst, "~f"+x.Text('f'))
-		}
-		return append(dst, x.Text('f')...)
-	case string:
-		if transit {
-			return appendPyString(dst, ToTransit(x))
-		}
-		return appendPyString(dst, x)
-	case time.Time:
-		if transit {
-			return appendPyString(dst, "~t"+FormatDatetime(x))
-		}
-		return appendPyString(dst, FormatDatetime(x))
-	case NI:
-		if transit {
-			return appendPyString(dst, "~:"+x.NS+":"+x.ID)
-		}
-		return appendPyString(dst, x.NS+":"+x.ID)
-	case URI:
-		if transit {
-			return appendPyString(dst, "~r"+string(x))
-		}
-		return appendPyString(dst, string(x))
-	case UUID:
-		if transit {
-			return appendPyString(dst, "~u"+string(x))
-		}
-		return appendPyString(dst, string(x))
-	case Bytes:
-		if transit {
-			return appendPyString(dst, "~b"+base64.StdEncoding.EncodeToString(x))
-		}
-		return appendPyString(dst, base64.StdEncoding.EncodeToString(x))
-	case List:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ", "...)
-			}
-			dst = appendPyJSON(dst, e, transit)
-		}
-		return append(dst, ']')
-	case *Dict:
-		keys := append([]string(nil), x.Keys()...)
-		sort.Strings(keys)
-		dst = append(dst, '{')
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ", "...)
-			}
-			dst = appendPyString(dst, k)
-			dst = append(dst, ": "...)
-			e, _ := x.Get(k)
-			dst = appendPyJSON(dst, e, transit)
-		}
-		return append(dst, '}')
-	}
-	return append(dst, "null"...)
+	o := pyJSON
+	o.plain = !transit
+	return o.append(dst, v)
 }
 
-// appendPyString writes s as a JSON string with the escapes Python's json
-// module uses (\b and \f included); other characters are left as UTF-8.
-// Invalid UTF-8 becomes U+FFFD so the result is always valid JSON.
-func appendPyString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c == '\r':
-				dst = append(dst, '\\', 'r')
-			case c == '\t':
-				dst = append(dst, '\\', 't')
-			case c == '\b':
-				dst = append(dst, '\\', 'b')
-			case c == '\f':
-				dst = append(dst, '\\', 'f')
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, "\ufffd"...)
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
-}
+// appendPyString writes s as a JSON string the way Python's json module
+// does.
+func appendPyString(dst []byte, s string) []byte { return pyJSON.appendString(dst, "", s) }
