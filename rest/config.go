@@ -14,16 +14,16 @@ import (
 // OperationConfig is one named operation of a REST system (or of a rest
 // source, transform or sink, whose own operations take precedence).
 type OperationConfig struct {
-	URL         jinja.Template    `json:"url" cfg:"required"`
-	Method      string            `json:"method" cfg:"required"`
-	Headers     map[string]string `json:"headers"`
-	Params      map[string]any    `json:"params"`
-	PayloadType string            `json:"payload-type"`
+	URL         jinja.Template    `json:"url" cfg:"required" type:"Jinja template" doc:"the request's URL: put into the system's url_pattern or joined to its base_url; an absolute URL is used as it is"`
+	Method      string            `json:"method" cfg:"required" type:"\"GET\", \"POST\", \"PUT\", \"DELETE\", \"PATCH\", \"OPTIONS\" or \"HEAD\"" doc:"the HTTP method, in capitals"`
+	Headers     map[string]string `json:"headers" doc:"request headers, after the system's; the values are templates"`
+	Params      map[string]any    `json:"params" doc:"query parameters; the values are templates, and a list value repeats the parameter"`
+	PayloadType string            `json:"payload-type" type:"\"json\", \"json-transit\", \"form\" or \"text\"" default:"\"json\"" doc:"how the payload is encoded: \"json\" as plain JSON (transit encoding stripped), \"json-transit\" with its transit encoding, \"form\" as form fields, \"text\" as text (a string as it is); each sets the Content-Type unless the headers do"`
 
-	NextPageTerminationStrategy pipes.StringOrList `json:"next_page_termination_strategy"`
+	NextPageTerminationStrategy pipes.StringOrList `json:"next_page_termination_strategy" default:"\"next-page-link-empty\", \"same-next-page-request\"" doc:"when paging stops: \"next-page-link-empty\" when next_page_link renders empty, \"same-next-page-request\" when the next request would repeat the last, \"same-next-page-link\" when the link repeats, \"empty-result\" when a page holds no result"`
 	// PageSize is offered to the templates as "page_size" (e.g. a
 	// "limit" param), so one number sets the page size everywhere.
-	PageSize *int `json:"page_size"`
+	PageSize *int `json:"page_size" doc:"offered to the templates as page_size (for a limit param, say), so one number sets the page size everywhere"`
 
 	// The settings a rest source, transform or sink may override.
 	Overrides
@@ -65,11 +65,6 @@ func (o *OperationConfig) Validate() error {
 			errs = append(errs, &pipes.FieldError{Field: "next_page_termination_strategy", Err: fmt.Errorf("unknown termination strategy %q", s)})
 		}
 	}
-	switch o.SincePropertyLocation {
-	case "", "query", "header", "manual":
-	default:
-		errs = append(errs, &pipes.FieldError{Field: "since_property_location", Err: fmt.Errorf(`since_property_location must be "query", "header" or "manual", not %q`, o.SincePropertyLocation)})
-	}
 	return errors.Join(errs...)
 }
 
@@ -87,6 +82,11 @@ func contains(l []string, s string) bool {
 type StatusCodes struct {
 	ranges [][2]int
 	set    bool
+}
+
+// ConfigType names the shape in the configuration reference.
+func (StatusCodes) ConfigType() string {
+	return "status codes: `\"200,404\"`, `\"200-299\"` or a list"
 }
 
 // DecodeNode reads "200,201", "200-299" or [200, 201].
@@ -151,21 +151,21 @@ func (s StatusCodes) String() string {
 // Overrides are the operation settings a rest source, transform or sink
 // may set for itself; set ones take precedence over the operation's.
 type Overrides struct {
-	Properties              map[string]any `json:"properties"`
-	Payload                 any            `json:"payload"`
-	ResponseProperty        string         `json:"response_property"`
-	ResponseHeadersProperty string         `json:"response_headers_property"`
-	ResponseStatusProperty  string         `json:"response_status_property"`
-	PayloadProperty         string         `json:"payload_property"`
-	NextPageLink            jinja.Template `json:"next_page_link"`
-	IDExpression            jinja.Template `json:"id_expression"`
-	UpdatedExpression       jinja.Template `json:"updated_expression"`
-	SincePropertyName       string         `json:"since_property_name"`
-	SincePropertyLocation   string         `json:"since_property_location"`
-	AllowedStatusCodes      StatusCodes    `json:"allowed_status_codes"`
-	IgnoredStatusCodes      StatusCodes    `json:"ignored_status_codes"`
-	RateLimitingRetries     *int           `json:"rate_limiting_retries"`
-	RateLimitingDelay       *float64       `json:"rate_limiting_delay"`
+	Properties              map[string]any `json:"properties" doc:"values the templates see as properties, unless an entity brings its own properties"`
+	Payload                 any            `json:"payload" doc:"the request body; its strings are templates. An entity's own payload is sent instead, as data"`
+	ResponseProperty        string         `json:"response_property" default:"\"response\"" doc:"transform: the property the answer goes into"`
+	ResponseHeadersProperty string         `json:"response_headers_property" doc:"transform: the property the answer's headers go into"`
+	ResponseStatusProperty  string         `json:"response_status_property" doc:"transform: the property the answer's status goes into"`
+	PayloadProperty         string         `json:"payload_property" default:"the whole body" doc:"the dotted path in the answer's JSON body that holds the result (a source's entities)"`
+	NextPageLink            jinja.Template `json:"next_page_link" type:"Jinja template" doc:"the next page's URL, rendered after each page with body, response_headers and the like; pages are followed until next_page_termination_strategy says stop"`
+	IDExpression            jinja.Template `json:"id_expression" type:"Jinja template" doc:"gives each entity in the result its _id (source, and transform with replace_entity), rendered with the entity's members"`
+	UpdatedExpression       jinja.Template `json:"updated_expression" type:"Jinja template" doc:"gives each entity in the result its _updated (a number when it reads as one)"`
+	SincePropertyName       string         `json:"since_property_name" default:"\"since\"" doc:"source: the query parameter or header that carries since, unless the operation's templates use since themselves"`
+	SincePropertyLocation   string         `json:"since_property_location" enum:"query,header,manual" default:"\"query\"" doc:"source: since goes into a query parameter, a header, or (\"manual\") only where the templates put it"`
+	AllowedStatusCodes      StatusCodes    `json:"allowed_status_codes" default:"2xx" doc:"answers with these statuses are results; any other fails the run"`
+	IgnoredStatusCodes      StatusCodes    `json:"ignored_status_codes" doc:"answers with these statuses are passed over without error: no entities (source), the entity goes on unchanged (transform), counted unchanged (sink)"`
+	RateLimitingRetries     *int           `json:"rate_limiting_retries" default:"the system's" doc:"a 429 or 503 answer is retried this many times"`
+	RateLimitingDelay       *float64       `json:"rate_limiting_delay" type:"number of seconds" default:"the system's" doc:"the wait before such a retry, unless the answer's Retry-After says"`
 }
 
 // apply returns op with the set overrides in place.
@@ -241,14 +241,26 @@ func (c *SystemConfig) ConfigSecrets() []string {
 	return out
 }
 
-// ConfigSecrets lists the credentials of a rest source's, transform's or
-// sink's own operations and overrides.
-func (c *EndpointConfig) ConfigSecrets() []string {
+// ConfigSecrets lists the credentials of the rest source's own operations
+// and overrides.
+func (c *SourceConfig) ConfigSecrets() []string { return c.EndpointConfig.secrets(&c.Overrides) }
+
+// ConfigSecrets lists the credentials of the rest transform's own
+// operations and overrides.
+func (c *TransformConfig) ConfigSecrets() []string { return c.EndpointConfig.secrets(&c.Overrides) }
+
+// ConfigSecrets lists the credentials of the rest sink's own operations
+// and overrides.
+func (c *SinkConfig) ConfigSecrets() []string { return c.EndpointConfig.secrets(&c.Overrides) }
+
+// secrets are the credentials of a component's own operations and of its
+// overrides.
+func (c *EndpointConfig) secrets(over *Overrides) []string {
 	var out []string
 	for _, op := range c.Operations {
 		out = append(out, op.secrets()...)
 	}
-	return append(out, c.Overrides.secrets()...)
+	return append(out, over.secrets()...)
 }
 
 // secrets are an operation's credential headers and params, the

@@ -11,14 +11,23 @@ import (
 )
 
 // EndpointConfig is what the rest source, transform and sink share: the
-// system, the default operation, operations of their own, and overrides of
-// operation settings.
+// system, the default operation, operations of their own, and tracing.
+// Each also embeds Overrides, after its own settings, so that the
+// reference lists those first.
 type EndpointConfig struct {
-	System     string                      `json:"system" cfg:"required"`
-	Operation  string                      `json:"operation"`
-	Operations map[string]*OperationConfig `json:"operations"`
-	Overrides
-	Trace TraceConfig `json:"trace"`
+	System     string      `json:"system" cfg:"required" doc:"the _id of the REST system the requests go to"`
+	Operation  string      `json:"operation" doc:"the operation to run, by name"`
+	Operations Operations  `json:"operations" doc:"operations of the component's own, found before the system's"`
+	Trace      TraceConfig `json:"trace" type:"boolean or object" default:"off" doc:"true records the requests sent and the answers in the run's event; an object of log_* settings does too, and says what is recorded (see [the configuration guide](../configuration.md))"`
+}
+
+// Operations are a rest component's own named operations.
+type Operations map[string]*OperationConfig
+
+// ConfigType names the shape in the configuration reference, which shows
+// an operation's properties once, under system:rest.
+func (Operations) ConfigType() string {
+	return "object of operations, as in [`system:rest`](systems.md#systemrest)"
 }
 
 // SystemRef names the system, so the config loader can check it exists.
@@ -28,14 +37,15 @@ func (c *EndpointConfig) SystemRef() string { return c.System }
 type endpoint struct {
 	sys    *System
 	cfg    *EndpointConfig
+	over   *Overrides // the component's, over each operation's settings
 	pipe   string
 	tracer *tracer  // nil unless "trace" is on
 	ops    sync.Map // name → *OperationConfig with the overrides applied
 }
 
 // newEndpoint builds the endpoint of a component of kind "source",
-// "transform" or "sink".
-func newEndpoint(c *EndpointConfig, env component.Env, kind string) (*endpoint, error) {
+// "transform" or "sink" from its config and overrides.
+func newEndpoint(c *EndpointConfig, over *Overrides, env component.Env, kind string) (*endpoint, error) {
 	if env.System == nil {
 		return nil, fmt.Errorf("system %q: no systems are available here", c.System)
 	}
@@ -47,7 +57,7 @@ func newEndpoint(c *EndpointConfig, env component.Env, kind string) (*endpoint, 
 	if !ok {
 		return nil, fmt.Errorf("system %q is not a REST system (\"type\": \"system:rest\")", c.System)
 	}
-	e := &endpoint{sys: sys, cfg: c, pipe: env.PipeID, tracer: newTracer(c, kind)}
+	e := &endpoint{sys: sys, cfg: c, over: over, pipe: env.PipeID, tracer: newTracer(c, kind)}
 	if c.Operation != "" {
 		if _, _, err := e.operation(c.Operation); err != nil {
 			return nil, err
@@ -74,7 +84,7 @@ func (e *endpoint) operation(name string) (string, *OperationConfig, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	merged := e.cfg.Overrides.apply(*op)
+	merged := e.over.apply(*op)
 	e.ops.Store(name, &merged)
 	return name, &merged, nil
 }

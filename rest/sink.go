@@ -17,10 +17,11 @@ type SinkConfig struct {
 	EndpointConfig
 	// DeleteOperation is run for deleted entities (with the same shape);
 	// without it, deleted entities are skipped.
-	DeleteOperation string `json:"delete_operation"`
+	DeleteOperation string `json:"delete_operation" doc:"the operation run for deleted entities; without it they are skipped"`
 	// Workers sends this many requests at once. Entities with the same
 	// _id always go to the same worker, in order.
-	Workers int `json:"workers"`
+	Workers int `json:"workers" type:"integer, 1 to 64" doc:"requests sent at once; the requests of one _id go in order, from one worker"`
+	Overrides
 }
 
 // Validate checks the worker count.
@@ -31,11 +32,22 @@ func (c *SinkConfig) Validate() error {
 	return nil
 }
 
+// SinkSpec is the "rest" sink.
 var SinkSpec = component.Typed(component.KindSink, "rest",
-	"Sends each entity to a REST service with an operation (the entity's \"operation\", or the configured one).",
+	"Sends each entity to a REST service, one request per entity, with an operation of a "+
+		"[`system:rest`](systems.md#systemrest): the entity's own `operation` property, else the configured "+
+		"`operation`. Entities are shaped `{\"_id\": …, \"operation\": …, \"properties\": {…}, \"payload\": …}`: "+
+		"the entity's `properties` replace the configured ones for the templates, and its `payload`, when it has "+
+		"one, is sent as the body instead of the configured one. A status outside `allowed_status_codes` fails "+
+		"the run.\n\n"+
+		"A pipe with this sink takes one entity per batch unless its `batch_size` says otherwise (25 × `workers` "+
+		"with several workers), as in Sesam, so the offset moves after every request. Delivery is at least once: a request sent just before sluice stopped, whose "+
+		"offset was not stored yet, is sent again on the next run.\n\n"+
+		"The operation settings, from `properties` down in the table below, may be set here too, for every "+
+		"operation the component runs; they then replace the operation's own.",
 	func() *SinkConfig { return &SinkConfig{Workers: 1} },
 	func(c *SinkConfig, env component.Env) (component.Sink, error) {
-		e, err := newEndpoint(&c.EndpointConfig, env, "sink")
+		e, err := newEndpoint(&c.EndpointConfig, &c.Overrides, env, "sink")
 		if err != nil {
 			return nil, err
 		}
@@ -45,7 +57,8 @@ var SinkSpec = component.Typed(component.KindSink, "rest",
 			}
 		}
 		return &restSink{e: e, cfg: c}, nil
-	})
+	}).
+	WithExample(`{"type": "rest", "system": "crm", "operation": "put-customer", "delete_operation": "delete-customer", "workers": 4}`)
 
 type restSink struct {
 	e   *endpoint

@@ -44,7 +44,7 @@ func benchSink(b *testing.B, url string, workers int) *restSink {
 		b.Fatal(err)
 	}
 	cfg := &SinkConfig{EndpointConfig: EndpointConfig{System: "s", Operation: "put"}, Workers: workers}
-	e, err := newEndpoint(&cfg.EndpointConfig, component.Env{System: func(string) (any, bool) { return sys, true }}, "sink")
+	e, err := newEndpoint(&cfg.EndpointConfig, &cfg.Overrides, component.Env{System: func(string) (any, bool) { return sys, true }}, "sink")
 	if err != nil {
 		b.Fatal(err)
 	}

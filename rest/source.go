@@ -19,14 +19,22 @@ type SourceConfig struct {
 	// saw (see updated_expression) is passed on the next run, as the
 	// template variable "since" and, unless the URL template uses it, as
 	// since_property_name in the query or a header.
-	SupportsSince bool `json:"supports_since"`
+	SupportsSince bool `json:"supports_since" doc:"incremental: the largest _updated seen is the next run's since, which the templates see, and which goes out as since_property_name unless they use it"`
+	Overrides
 }
 
+// SourceSpec is the "rest" source.
 var SourceSpec = component.Typed(component.KindSource, "rest",
-	"Entities from a REST operation's answer (payload_property, id_expression), following next_page_link.",
+	"Entities from the answer of one REST `operation` of a [`system:rest`](systems.md#systemrest): the list (or "+
+		"object) at `payload_property`, or the whole body. `id_expression` and `updated_expression` give them "+
+		"`_id` and `_updated`; each needs a string `_id`. With `next_page_link` the source follows pages until "+
+		"`next_page_termination_strategy` says stop. With `supports_since` the new offset is stored with the last "+
+		"batch only, so a run that fails half-way reads everything again.\n\n"+
+		"The operation settings, from `properties` down in the table below, may be set here too, for every "+
+		"operation the component runs; they then replace the operation's own.",
 	func() *SourceConfig { return &SourceConfig{} },
 	func(c *SourceConfig, env component.Env) (component.Source, error) {
-		e, err := newEndpoint(&c.EndpointConfig, env, "source")
+		e, err := newEndpoint(&c.EndpointConfig, &c.Overrides, env, "source")
 		if err != nil {
 			return nil, err
 		}
@@ -34,7 +42,8 @@ var SourceSpec = component.Typed(component.KindSource, "rest",
 			return nil, fmt.Errorf("the rest source needs an \"operation\"")
 		}
 		return &restSource{e: e, cfg: c}, nil
-	})
+	}).
+	WithExample(`{"type": "rest", "system": "crm", "operation": "list-customers", "supports_since": true, "since_property_name": "updated_since"}`)
 
 type restSource struct {
 	e   *endpoint

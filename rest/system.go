@@ -18,40 +18,40 @@ import (
 // SystemConfig is the config of "system:rest" (Sesam's URL system
 // properties plus operations).
 type SystemConfig struct {
-	URLPattern          string                      `json:"url_pattern"`
-	BaseURL             string                      `json:"base_url"`
-	VerifySSL           bool                        `json:"verify_ssl"`
-	CustomCAPEMChain    string                      `json:"custom_ca_pem_chain"`
-	Headers             map[string]string           `json:"headers"`
-	Authentication      string                      `json:"authentication"`
-	Username            string                      `json:"username"`
-	Password            string                      `json:"password"`
-	JWTToken            string                      `json:"jwt_token"`
-	OAuth2              *OAuth2Config               `json:"oauth2"`
-	ConnectTimeout      float64                     `json:"connect_timeout"`
-	ReadTimeout         float64                     `json:"read_timeout"`
-	RateLimitingRetries int                         `json:"rate_limiting_retries"`
-	RateLimitingDelay   float64                     `json:"rate_limiting_delay"`
-	JSONContentTypes    []string                    `json:"json_content_types"`
-	Operations          map[string]*OperationConfig `json:"operations"`
+	URLPattern          string                      `json:"url_pattern" default:"required, or base_url" doc:"the URL each operation's URL goes into, at the \"%s\" in it (or appended)"`
+	BaseURL             string                      `json:"base_url" default:"required, or url_pattern" doc:"the URL each operation's URL is joined to"`
+	VerifySSL           bool                        `json:"verify_ssl" doc:"check the server's TLS certificate (off by default, as in Sesam)"`
+	CustomCAPEMChain    string                      `json:"custom_ca_pem_chain" doc:"with verify_ssl: the PEM certificates of the authorities to trust, instead of the operating system's"`
+	Headers             map[string]string           `json:"headers" doc:"sent with every request; may hold $SECRET(...)"`
+	Authentication      string                      `json:"authentication" type:"\"basic\", \"jwt\" or \"bearer\"" doc:"\"basic\" sends username and password; \"jwt\" and \"bearer\" send jwt_token as a bearer token"`
+	Username            string                      `json:"username" doc:"with basic authentication"`
+	Password            string                      `json:"password" doc:"with basic authentication"`
+	JWTToken            string                      `json:"jwt_token" doc:"with jwt or bearer authentication: the token"`
+	OAuth2              *OAuth2Config               `json:"oauth2" doc:"instead of authentication: OAuth2 access tokens, by the client-credentials grant, or the refresh-token grant when refresh_token is set"`
+	ConnectTimeout      float64                     `json:"connect_timeout" type:"number of seconds" doc:"the most connecting (and the TLS handshake) may take"`
+	ReadTimeout         float64                     `json:"read_timeout" type:"number of seconds" doc:"the longest wait for an answer once the request is sent"`
+	RateLimitingRetries int                         `json:"rate_limiting_retries" doc:"a 429 or 503 answer is retried this many times; an operation or component may set its own"`
+	RateLimitingDelay   float64                     `json:"rate_limiting_delay" type:"number of seconds" doc:"the wait before such a retry, unless the answer's Retry-After says"`
+	JSONContentTypes    []string                    `json:"json_content_types" doc:"response content types parsed as JSON, besides \"application/json\""`
+	Operations          map[string]*OperationConfig `json:"operations" type:"object of operations" doc:"the named requests the rest source, transform and sink run"`
 	// ConnectionRetries (a sluice addition) retries a request whose
 	// connection failed, with exponential backoff from 0.5 s.
-	ConnectionRetries int `json:"connection_retries"`
+	ConnectionRetries int `json:"connection_retries" doc:"sluice: a request whose connection failed is retried this many times, with backoff from 0.5 s; one that is not idempotent only when nothing reached the server"`
 	// MaxConnections caps connections kept open to the server.
-	MaxConnections int `json:"max_connections"`
+	MaxConnections int `json:"max_connections" doc:"sluice: the connections kept open to the server"`
 }
 
 // OAuth2Config gets access tokens with the client-credentials grant, or
 // the refresh-token grant when a refresh_token is given.
 type OAuth2Config struct {
-	ClientID      string             `json:"client_id" cfg:"required"`
-	ClientSecret  string             `json:"client_secret"`
-	TokenURL      string             `json:"token_url" cfg:"required"`
-	AccessToken   string             `json:"access_token"`
-	RefreshToken  string             `json:"refresh_token"`
-	RefreshWindow *float64           `json:"refresh_window"`
-	Scope         pipes.StringOrList `json:"scope"`
-	Extra         map[string]string  `json:"extra"`
+	ClientID      string             `json:"client_id" cfg:"required" doc:"the client's id"`
+	ClientSecret  string             `json:"client_secret" doc:"the client's secret"`
+	TokenURL      string             `json:"token_url" cfg:"required" doc:"the token endpoint"`
+	AccessToken   string             `json:"access_token" doc:"with refresh_token: the access token to use until it expires"`
+	RefreshToken  string             `json:"refresh_token" doc:"get tokens by the refresh-token grant, starting from this token, instead of client credentials"`
+	RefreshWindow *float64           `json:"refresh_window" type:"number of seconds" default:"30" doc:"a token is renewed this long before it expires"`
+	Scope         pipes.StringOrList `json:"scope" doc:"the scopes to ask for"`
+	Extra         map[string]string  `json:"extra" doc:"more form parameters for the client-credentials token request"`
 }
 
 // Authentication schemes.
@@ -99,12 +99,44 @@ type System struct {
 	jsonType map[string]bool
 }
 
+// SystemSpec is "system:rest".
 var SystemSpec = component.Typed(component.KindSystem, "rest",
-	"A REST service: an HTTP client (authentication, timeouts, TLS, rate limiting, retries) and named operations.",
+	"Sesam's REST system: one HTTP client (authentication, timeouts, TLS, rate limiting, retries) shared by the "+
+		"[`rest` source](sources.md#rest), [transform](transforms.md#rest) and [sink](sinks.md#rest), and the named "+
+		"**operations** they run.\n\n"+
+		"An operation's `url`, `headers`, `params` and `payload`, and its `next_page_link`, `id_expression` and "+
+		"`updated_expression`, are Jinja templates (gonja). They see the entity's members, `entity`, `properties` "+
+		"(the entity's, else the configured ones), `since` (source), `page_size`, `url`, `params`, `headers`, and when "+
+		"paging `body`, `response_headers`, `previous_body`, … In `headers`, `params` and `payload`, a value whose "+
+		"rendering holds `sesam:markskip` leaves its member out, and one ending in `sesam:markjson` is parsed, "+
+		"without the marker, as JSON. "+
+		"An entity's own `payload` is data, not a template.",
 	func() *SystemConfig {
 		return &SystemConfig{ConnectTimeout: 60, ReadTimeout: 1800, RateLimitingDelay: 1, ConnectionRetries: 3, MaxConnections: 16}
 	},
-	func(c *SystemConfig, _ component.Env) (any, error) { return NewSystem(c) })
+	func(c *SystemConfig, _ component.Env) (any, error) { return NewSystem(c) }).
+	WithExample(`{
+  "_id": "crm",
+  "type": "system:rest",
+  "base_url": "https://crm.example.com/api/",
+  "authentication": "bearer",
+  "jwt_token": "$SECRET(crm_token)",
+  "rate_limiting_retries": 5,
+  "operations": {
+    "list-customers": {
+      "url": "customers",
+      "method": "GET",
+      "params": {"limit": "{{ page_size }}"},
+      "page_size": 100,
+      "payload_property": "data",
+      "next_page_link": "{{ body.links.next }}",
+      "id_expression": "{{ id }}",
+      "updated_expression": "{{ updated_at }}"
+    },
+    "put-customer": {"url": "customers/{{ _id }}", "method": "PUT"},
+    "delete-customer": {"url": "customers/{{ _id }}", "method": "DELETE", "ignored_status_codes": "404"}
+  }
+}`)
 
 // Close closes the system's idle connections; the engine calls it once no
 // pipe uses the system any more (after a reload, at stop).

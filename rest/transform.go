@@ -16,24 +16,43 @@ type TransformConfig struct {
 	EndpointConfig
 	// ReplaceEntity replaces the entity by the response body (a dict, or
 	// each dict of a list).
-	ReplaceEntity bool `json:"replace_entity"`
+	ReplaceEntity bool `json:"replace_entity" doc:"the answer replaces the entity: each object in it becomes an entity, with its _id from id_expression, else the entity's"`
 	// SideEffects says whether the request changes things at the server
 	// (a dry run then shows it instead of sending it). By default GET,
 	// HEAD and OPTIONS have none, other methods do.
-	SideEffects *bool        `json:"side_effects"`
-	TriggerOn   *dtl.Trigger `json:"trigger_on"`
+	SideEffects *bool        `json:"side_effects" default:"false for GET, HEAD and OPTIONS, else true" doc:"whether the request changes things at the server; a dry run shows such requests instead of sending them"`
+	TriggerOn   *dtl.Trigger `json:"trigger_on" type:"object with \"key\" and \"value\"" doc:"only entities whose value at key (a path, default _trigger) matches value (* wildcards for strings) get a request; the rest pass through unchanged"`
+	Overrides
 }
 
+// TransformSpec is the "rest" transform.
 var TransformSpec = component.Typed(component.KindTransform, "rest",
-	"Runs a REST operation per entity (from the config or the entity's \"operation\") and adds the response to it.",
+	"Runs a REST operation of a [`system:rest`](systems.md#systemrest) for each entity: the entity's own "+
+		"`operation` property, else the configured `operation`. The answer goes into `response_property`, with "+
+		"the status and headers where `response_status_property` and `response_headers_property` say, or "+
+		"becomes the entity (`replace_entity`); with `next_page_link`, the results of all pages are collected in a "+
+		"list. The templates also see the entity as `source_entity`; an entity's own `payload` is sent instead of "+
+		"the configured one. A status outside `allowed_status_codes` fails the run, naming the pipe, entity, "+
+		"operation, status and an excerpt of the body.\n\n"+
+		"The operation settings, from `properties` down in the table below, may be set here too, for every "+
+		"operation the component runs; they then replace the operation's own.",
 	func() *TransformConfig { return &TransformConfig{} },
 	func(c *TransformConfig, env component.Env) (component.Transform, error) {
-		e, err := newEndpoint(&c.EndpointConfig, env, "transform")
+		e, err := newEndpoint(&c.EndpointConfig, &c.Overrides, env, "transform")
 		if err != nil {
 			return nil, err
 		}
 		return &restTransform{e: e, cfg: c}, nil
-	})
+	}).
+	WithExample(`{
+  "type": "rest",
+  "system": "crm",
+  "operation": "orders",
+  "operations": {
+    "orders": {"url": "customers/{{ _id }}/orders", "method": "GET", "payload_property": "data"}
+  },
+  "response_property": "orders"
+}`)
 
 type restTransform struct {
 	e   *endpoint

@@ -24,27 +24,27 @@ const DefaultMaxBodyBytes = 16 << 20
 // transforms to its sink; pumping the pipe reads nothing.
 type HTTPEndpointConfig struct {
 	// Disabled rejects every request with 503.
-	Disabled bool `json:"disabled"`
+	Disabled bool `json:"disabled" doc:"answer 503 to every request"`
 	// Validation checks each request before anything is read into the
 	// pipe: one check, or a list of which all must pass.
-	Validation RequestValidations `json:"validation"`
+	Validation RequestValidations `json:"validation" doc:"checks a request must pass, all of them, before anything is written: header, standard-webhooks or hmac (see above)"`
 	// ValidationExpression is Sesam's: a Jinja template rendered for each
 	// request; empty output accepts, anything else rejects with 403.
-	ValidationExpression JinjaTemplate `json:"validation_expression"`
+	ValidationExpression JinjaTemplate `json:"validation_expression" doc:"Sesam's: rendered for each request with headers, body, request (method, path, query, url), request_headers, request_params, url and secret('name'); empty output accepts, anything else is the 403 message"`
 	// MaxBodyBytes caps the request body (413 beyond).
-	MaxBodyBytes int64 `json:"max_body_bytes"`
+	MaxBodyBytes int64 `json:"max_body_bytes" doc:"the largest request body in bytes (16 MiB by default); a larger one gets 413"`
 	// Logging keeps one entity per request in the dataset
 	// system:receiver_log:<pipe>.
-	Logging bool `json:"logging"`
+	Logging bool `json:"logging" doc:"keep an entry per request in the receiver log (see above)"`
 	// Trace is Sesam's switch for the same log; either turns it on.
-	Trace bool `json:"trace"`
+	Trace bool `json:"trace" doc:"Sesam's name for logging: either turns the receiver log on"`
 	// LoggingMaxEntries and LoggingMaxAgeSeconds bound the receiver log:
 	// older entries are pruned.
-	LoggingMaxEntries    int `json:"logging_max_entries"`
-	LoggingMaxAgeSeconds int `json:"logging_max_age_seconds"`
+	LoggingMaxEntries    int `json:"logging_max_entries" doc:"the receiver log keeps the newest this many entries; older ones are removed for good"`
+	LoggingMaxAgeSeconds int `json:"logging_max_age_seconds" doc:"receiver log entries older than this many seconds (7 days by default) are removed"`
 	// AutoPopulateDataset marks the sink's dataset populated once entities
 	// have been received (Sesam's default).
-	AutoPopulateDataset bool `json:"auto_populate_dataset"`
+	AutoPopulateDataset bool `json:"auto_populate_dataset" doc:"mark the sink's dataset populated once entities have arrived"`
 }
 
 // Validate checks the limits.
@@ -117,6 +117,9 @@ type RequestValidation struct {
 
 // RequestValidations are the checks of a source, all of which must pass.
 type RequestValidations []RequestValidation
+
+// ConfigType names the shape in the configuration reference.
+func (RequestValidations) ConfigType() string { return "a check, or a list of checks" }
 
 // DecodeNode accepts one validation object or a list of them, each
 // decoded strictly by its type.
@@ -233,16 +236,13 @@ type hmacValidationDoc struct {
 	Type     string `json:"type"`
 	Header   string `json:"header" cfg:"required"`
 	Prefix   string `json:"prefix"`
-	Encoding string `json:"encoding"`
+	Encoding string `json:"encoding" enum:"hex,base64"`
 	Secret   string `json:"secret" cfg:"required"`
 }
 
 func (d *hmacValidationDoc) Validate() error {
 	var errs []error
 	errs = append(errs, checkHeaderName(d.Header), checkSecret(d.Secret))
-	if d.Encoding != "hex" && d.Encoding != "base64" {
-		errs = append(errs, &pipes.FieldError{Field: "encoding", Err: fmt.Errorf(`encoding must be "hex" or "base64", not %q`, d.Encoding)})
-	}
 	return errors.Join(errs...)
 }
 
@@ -277,6 +277,9 @@ func quotedList(s []string) string {
 // checked when the config loads; the built source compiles it.
 type JinjaTemplate string
 
+// ConfigType names the shape in the configuration reference.
+func (JinjaTemplate) ConfigType() string { return "Jinja template" }
+
 // DecodeNode checks the template's syntax, reporting errors at the node.
 func (t *JinjaTemplate) DecodeNode(n *pipes.Node) pipes.Errors {
 	if n.Kind != pipes.String {
@@ -293,13 +296,36 @@ func (t *JinjaTemplate) DecodeNode(n *pipes.Node) pipes.Errors {
 	return nil
 }
 
+// HTTPEndpointSpec is the "http_endpoint" source.
 var HTTPEndpointSpec = component.Typed(component.KindSource, "http_endpoint",
-	"Receives entities pushed over HTTP to the pipe's receiver endpoint (POST /api/receivers/<pipe>/entities), with optional request validation; a pump reads nothing.",
+	"Receives entities pushed over HTTP: `sluice run` serves `POST /api/receivers/<pipe>/entities`, and the "+
+		"entities of each request go through the pipe's transforms into its sink; pumping the pipe reads nothing. "+
+		"The body is one entity, a JSON array of them (`application/json` or any `application/*+json`), or NDJSON "+
+		"(`application/x-ndjson`). The answer is 200 `{}` once the write is durable: a request is written whole, "+
+		"in one transaction, or not at all. [The configuration guide](../configuration.md) lists the other "+
+		"answers, and how full syncs (Sesam's JSON push protocol) work.\n\n"+
+		"Each check in `validation` is one of:\n"+
+		"- `{\"type\": \"header\", \"header\": \"X-Token\", \"secret\": \"$SECRET(t)\"}`: the header must equal "+
+		"the secret (compared in constant time; 401 otherwise);\n"+
+		"- `{\"type\": \"standard-webhooks\", \"secret\": \"whsec_…\", \"tolerance_seconds\": 300}`: a "+
+		"[Standard Webhooks](https://www.standardwebhooks.com/) signature whose timestamp is within the tolerance; "+
+		"a `webhook-id` already accepted is answered 200 without being written again;\n"+
+		"- `{\"type\": \"hmac\", \"header\": \"X-Hub-Signature-256\", \"prefix\": \"sha256=\", \"encoding\": "+
+		"\"hex\", \"secret\": \"…\"}`: the HMAC-SHA256 of the raw body, GitHub style (`encoding` `hex` or `base64`).\n\n"+
+		"With `logging` (or `trace`), each request leaves an entry in the receiver log, the dataset "+
+		"`system:receiver_log:<pipe>`: its time, status, outcome, entity count, request id and headers "+
+		"(credentials hidden). An entry is bounded (at most 50 headers of 256 bytes, errors and paths cut at "+
+		"1 KB); a refused request (4xx) is kept as a summary without headers.",
 	func() *HTTPEndpointConfig {
 		return &HTTPEndpointConfig{MaxBodyBytes: DefaultMaxBodyBytes, AutoPopulateDataset: true,
 			LoggingMaxEntries: DefaultLoggingMaxEntries, LoggingMaxAgeSeconds: DefaultLoggingMaxAgeSeconds}
 	},
-	func(c *HTTPEndpointConfig, _ component.Env) (component.Source, error) { return newHTTPEndpoint(c) })
+	func(c *HTTPEndpointConfig, _ component.Env) (component.Source, error) { return newHTTPEndpoint(c) }).
+	WithExample(`{
+  "type": "http_endpoint",
+  "validation": {"type": "hmac", "header": "X-Hub-Signature-256", "prefix": "sha256=", "secret": "$SECRET(github_hook)"},
+  "logging": true
+}`)
 
 func (*httpEndpoint) SupportsSince() bool { return true }
 
