@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // TestVersionBinary: the built binary names its version, the commit it was
@@ -21,7 +23,7 @@ func TestVersionBinary(t *testing.T) {
 	if flag := mustSluice(t, "--version").stdout; flag != line {
 		t.Errorf("--version %q differs from version %q", flag, line)
 	}
-	if want := recordedVersion(t, bin); line != want {
+	if want := recordedVersion(t, testkit.Sluice(t)); line != want {
 		t.Errorf("version %q; want %q", line, want)
 	}
 	if r := sluice(t, "version", "now"); r.code != 2 {
@@ -33,12 +35,7 @@ func TestVersionBinary(t *testing.T) {
 	if exec.Command("git", "-C", repoRoot, "rev-parse", "--git-dir").Run() != nil {
 		t.Skip("not in a git repository")
 	}
-	stamped := filepath.Join(t.TempDir(), "sluice")
-	build := exec.Command("go", "build", "-buildvcs=true", "-o", stamped, "./cmd/sluice")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build -buildvcs=true: %v\n%s", err, out)
-	}
+	stamped := testkit.Binary(t, "./cmd/sluice", "-buildvcs=true")
 	out, err := exec.Command(stamped, "version").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -100,11 +97,11 @@ func recordedVersion(t *testing.T, binary string) string {
 // one; the running config is kept either way.
 func TestServiceReloadProblems(t *testing.T) {
 	cfg, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
-	writeFile(t, filepath.Join(cfg, "pipes.json"), servicePipes)
+	testkit.WriteFile(t, filepath.Join(cfg, "pipes.json"), servicePipes)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, bin, "run", "--addr", "127.0.0.1:0", "--config", cfg, "--data", data)
+	cmd := exec.CommandContext(ctx, testkit.Sluice(t), "run", "--addr", "127.0.0.1:0", "--config", cfg, "--data", data)
 	cmd.Dir = t.TempDir()
-	stderr := &lockedBuffer{}
+	stderr := &testkit.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -114,7 +111,7 @@ func TestServiceReloadProblems(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	url := waitForLine(t, stderr, regexp.MustCompile(`serving on (http://\S+)`))[1]
 
-	writeFile(t, filepath.Join(cfg, "broken.json"), `[{"_id": "x", "type": "pipe", "source": {"type": "nope"}},
+	testkit.WriteFile(t, filepath.Join(cfg, "broken.json"), `[{"_id": "x", "type": "pipe", "source": {"type": "nope"}},
  {"_id": "y", "type": "pipe", "source": {"type": "embedded", "entities": []}, "pump": {"schedule_interval": -1}}]`)
 	resp, err := http.Post(url+"/api/config/reload", "", nil)
 	if err != nil {
@@ -178,7 +175,7 @@ func TestServiceReloadProblems(t *testing.T) {
 }
 
 // waitForLine waits up to 20 s for output matching re and returns the match.
-func waitForLine(t *testing.T, out *lockedBuffer, re *regexp.Regexp) []string {
+func waitForLine(t *testing.T, out *testkit.Buffer, re *regexp.Regexp) []string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

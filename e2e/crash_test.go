@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/store"
 )
 
@@ -34,9 +35,9 @@ func TestLockedDataFolder(t *testing.T) {
 	writePipes(t, cfg, people(2))
 	pump(t, cfg, data, "people")
 	input := filepath.Join(t.TempDir(), "in.ndjson")
-	writeFile(t, input, ndjson(3, "x"))
+	testkit.WriteFile(t, input, ndjson(3, "x"))
 
-	st := openStore(t, data)
+	st := testkit.OpenStoreAt(t, data)
 	for _, args := range [][]string{
 		{"dataset", "list", "--data", data},
 		{"dataset", "entities", "people", "--data", data},
@@ -142,7 +143,7 @@ func crashOnce(t *testing.T, template, cfg string, n int, delay time.Duration, s
 // whether the signal ended the run, and what the pump printed.
 func stopPump(t *testing.T, cfg, data string, delay time.Duration, sig syscall.Signal) (bool, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "pump", "copy", "--config", cfg, "--data", data)
+	cmd := exec.Command(testkit.Sluice(t), "pump", "copy", "--config", cfg, "--data", data)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -194,7 +195,7 @@ func stopPump(t *testing.T, cfg, data string, delay time.Duration, sig syscall.S
 // order. It returns that offset (-1 when none).
 func checkCommitted(t *testing.T, data string, n int) int {
 	t.Helper()
-	st := openStore(t, data)
+	st := testkit.OpenStoreAt(t, data)
 	defer st.Close()
 	ps, err := st.PipeState("copy")
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // mountSmallDisk mounts a tmpfs of size bytes: a real disk that fills up.
@@ -69,9 +71,7 @@ func TestFullDiskNeverKillsTheService(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, data := t.TempDir(), filepath.Join(disk, "data")
-	if err := os.WriteFile(filepath.Join(cfg, "pipes.json"), []byte(diskFullPipes), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, filepath.Join(cfg, "pipes.json"), diskFullPipes)
 	args := []string{"--config", cfg, "--data", data, "--min-free", "48MiB"}
 	svc := startService(t, args...)
 

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // TestDTLRunBinary pipes a few thousand entities through "sluice dtl run"
@@ -15,14 +17,12 @@ import (
 func TestDTLRunBinary(t *testing.T) {
 	dir := t.TempDir()
 	rules := filepath.Join(dir, "rules.json")
-	if err := os.WriteFile(rules, []byte(`{"type": "dtl", "rules": {"default": [
+	testkit.WriteFile(t, rules, `{"type": "dtl", "rules": {"default": [
 	  ["copy", "_id"],
 	  ["add", "name", ["upper", "_S.name"]],
 	  ["add", "lines", ["apply", "line", "_S.lines"]],
 	  ["filter", ["gt", ["count", "_S.lines"], 0]]],
-	  "line": [["add", "sku", ["concat", "SKU-", ["string", "_S.n"]]]]}}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	  "line": [["add", "sku", ["concat", "SKU-", ["string", "_S.n"]]]]}}`)
 	var in strings.Builder
 	const n = 5000
 	for i := 0; i < n; i++ {

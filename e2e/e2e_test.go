@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // people returns n entities p0…p(n-1).
@@ -220,7 +222,7 @@ func helloRemoveGrace(t *testing.T, cfg, data string) {
 		}
 	}
 	without := t.TempDir()
-	writeFile(t, filepath.Join(without, "customers.json"), strings.Join(kept, ""))
+	testkit.WriteFile(t, filepath.Join(without, "customers.json"), strings.Join(kept, ""))
 
 	pump(t, without, data, "crm-customers").counts(t, 2, 1, 1)
 	pump(t, without, data, "customers-for-mailing").counts(t, 1, 1, 1)

@@ -1,5 +1,5 @@
 // Package e2e drives the sluice binary end to end: it builds cmd/sluice once
-// in TestMain and runs it as a subprocess against config and data folders
+// (testkit.Main) and runs it as a subprocess against config and data folders
 // written to t.TempDir().
 package e2e
 
@@ -10,63 +10,28 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/store"
 )
 
-var (
-	bin      string // the sluice binary built by TestMain
-	repoRoot string // the folder holding go.mod
-)
+// repoRoot is the folder holding go.mod.
+var repoRoot string
 
-func TestMain(m *testing.M) { os.Exit(testMain(m)) }
-
-func testMain(m *testing.M) int {
-	root, err := findRoot()
+// TestMain builds the binary (testkit.Sluice) before the tests.
+func TestMain(m *testing.M) {
+	root, err := testkit.ModuleRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
+		os.Exit(1)
 	}
 	repoRoot = root
-	dir, err := os.MkdirTemp("", "sluice-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	bin = filepath.Join(dir, "sluice")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/sluice")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/sluice: %v\n%s", err, out)
-		return 1
-	}
-	return m.Run()
-}
-
-// findRoot walks up from the working directory to the folder with go.mod.
-func findRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	os.Exit(testkit.Main(m))
 }
 
 // result is what one run of the binary produced.
@@ -92,7 +57,7 @@ func sluiceWith(t *testing.T, o runOpts, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, testkit.Sluice(t), args...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), o.env...)
 	cmd.Stdin = o.stdin
@@ -267,27 +232,7 @@ func writeJSON(t *testing.T, path string, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, path, string(b)+"\n")
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// openStore opens a data folder in the test process; the caller closes it.
-func openStore(t *testing.T, dir string) *store.Store {
-	t.Helper()
-	st, err := store.Open(dir, store.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("open %s: %v", dir, err)
-	}
-	return st
+	testkit.WriteFile(t, path, string(b)+"\n")
 }
 
 type obj = map[string]any

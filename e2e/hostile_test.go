@@ -4,13 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // hostilePipes: receivers without and with each kind of validation, one
@@ -337,24 +338,13 @@ func runCase(t *testing.T, base string, c hostileCase) {
 // service still answers, and never panicked.
 func TestHostileInputs(t *testing.T) {
 	// The endpoint the "slow" pipe's run blocks on, until released.
-	arrived, release := make(chan struct{}, 1), make(chan struct{})
-	hold := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case arrived <- struct{}{}:
-		default:
-		}
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer hold.Close()
-	defer close(release) // before Close, which waits for the handler
+	release := make(chan struct{})
+	hold := testkit.NewReceiver(t, testkit.ReceiverOptions{Reply: testkit.Reply{Hold: release}})
+	defer close(release) // before the test's cleanup closes hold, which waits for the handler
 
 	cfg, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
 	secrets := filepath.Join(t.TempDir(), "secrets.json")
-	writeFile(t, filepath.Join(cfg, "pipes.json"), hostilePipes(hold.URL))
+	testkit.WriteFile(t, filepath.Join(cfg, "pipes.json"), hostilePipes(hold.URL))
 	writeJSON(t, secrets, map[string]string{"sw": hostileSW, "gh": hostileGH, "tok": hostileToken})
 	svc := startService(t, "--config", cfg, "--data", data, "--secrets", secrets, "--log-level", "info")
 	base := svc.url
@@ -423,9 +413,7 @@ func TestHostileInputs(t *testing.T) {
 		if r.status != http.StatusAccepted || !strings.Contains(string(r.body), `"started":true`) {
 			t.Fatalf("first start: %s", r)
 		}
-		select {
-		case <-arrived:
-		case <-time.After(10 * time.Second):
+		if _, ok := hold.Await(10 * time.Second); !ok {
 			t.Fatalf("the run never reached the endpoint\n%s", svc.stderr)
 		}
 		runCase(t, base, hostileCase{req: pump("operation=start"), status: 409, msg: "running"})
@@ -513,7 +501,7 @@ func mapsEqual(a, b map[string]string) bool {
 // health and the receivers (which check their own validation) do not.
 func TestHostileToken(t *testing.T) {
 	cfg, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
-	writeFile(t, filepath.Join(cfg, "pipes.json"), `[{"_id": "open", "type": "pipe", "source": {"type": "http_endpoint"}}]`)
+	testkit.WriteFile(t, filepath.Join(cfg, "pipes.json"), `[{"_id": "open", "type": "pipe", "source": {"type": "http_endpoint"}}]`)
 	const token = "hostile-api-token"
 	svc := startService(t, "--config", cfg, "--data", data, "--token", token)
 	base := svc.url

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // importSummary is what `dataset import` prints.
@@ -69,7 +71,7 @@ func TestImportMalformedNDJSON(t *testing.T) {
 			lines := strings.Split(strings.TrimSuffix(ndjson(5, "new"), "\n"), "\n")
 			lines[2] = bad
 			file := filepath.Join(t.TempDir(), "in.ndjson")
-			writeFile(t, file, strings.Join(lines, "\n")+"\n")
+			testkit.WriteFile(t, file, strings.Join(lines, "\n")+"\n")
 
 			data := filepath.Join(t.TempDir(), "data")
 			r := sluice(t, "dataset", "import", "things", file, "--data", data)
@@ -111,7 +113,7 @@ func TestImportMalformedArray(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "in.json")
-			writeFile(t, file, tc.input)
+			testkit.WriteFile(t, file, tc.input)
 			data := filepath.Join(t.TempDir(), "data")
 			if r := sluice(t, "dataset", "import", "arr", file, "--data", data); r.code != 1 || r.stderr != tc.want || r.stdout != "" {
 				t.Fatalf("want exit 1 and %q, got %v", tc.want, r)
@@ -121,7 +123,7 @@ func TestImportMalformedArray(t *testing.T) {
 	}
 	// A syntax error inside an item names the item too.
 	file := filepath.Join(t.TempDir(), "in.json")
-	writeFile(t, file, `[{"_id": "a"}, {"_id": "b" "v": 1}]`)
+	testkit.WriteFile(t, file, `[{"_id": "a"}, {"_id": "b" "v": 1}]`)
 	data := filepath.Join(t.TempDir(), "data")
 	if r := sluice(t, "dataset", "import", "arr", file, "--data", data); r.code != 1 || !strings.HasPrefix(r.stderr, "sluice: item 2 (line 1): invalid character") {
 		t.Errorf("syntax error: %v", r)
@@ -132,7 +134,7 @@ func TestImportMalformedArray(t *testing.T) {
 func TestImportTwiceAndFromStdin(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	file := filepath.Join(t.TempDir(), "in.ndjson")
-	writeFile(t, file, "\n"+ndjson(5, "one")+"\n\n") // blank lines are skipped
+	testkit.WriteFile(t, file, "\n"+ndjson(5, "one")+"\n\n") // blank lines are skipped
 	want := importSummary{Dataset: "imp", Read: 5, Written: 5}
 	if s := parseImport(t, sluice(t, "dataset", "import", "imp", file, "--data", data)); s != want {
 		t.Errorf("first import: want %+v, got %+v", want, s)
@@ -197,7 +199,7 @@ func TestImportRefusals(t *testing.T) {
 // Leading blank lines count: line numbers are those an editor shows.
 func TestImportLineNumbersAfterLeadingBlankLines(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "in.ndjson")
-	writeFile(t, file, "\n\n{\"_id\":\"a\"}\n{\"_id\":\"b\"}\n{\"v\":1}\n")
+	testkit.WriteFile(t, file, "\n\n{\"_id\":\"a\"}\n{\"_id\":\"b\"}\n{\"v\":1}\n")
 	r := sluice(t, "dataset", "import", "x", file, "--data", filepath.Join(t.TempDir(), "data"))
 	if !strings.HasPrefix(r.stderr, "sluice: line 5: ") {
 		t.Errorf("want line 5, got %v", r)

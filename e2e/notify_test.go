@@ -3,16 +3,12 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // TestNotifyRunCompleted starts the real binary with a destination and a
@@ -20,17 +16,7 @@ import (
 // that a signed pipe.completed arrives and is in the delivery log.
 func TestNotifyRunCompleted(t *testing.T) {
 	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	type arrival struct {
-		header http.Header
-		body   []byte
-	}
-	got := make(chan arrival, 10)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got <- arrival{r.Header.Clone(), b}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer hook.Close()
+	hook := testkit.NewReceiver(t, testkit.ReceiverOptions{})
 
 	cfg, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
 	config := fmt.Sprintf(`[
@@ -39,27 +25,19 @@ func TestNotifyRunCompleted(t *testing.T) {
  {"_id": "ops", "type": "destination", "url": %q, "secret": "$SECRET(ops_secret)", "headers": {"X-Team": "data"}},
  {"_id": "on-completed", "type": "subscription", "events": ["pipe.completed"], "pipes": ["people"], "destinations": ["ops"]}
 ]`, hook.URL+"/hooks")
-	if err := os.WriteFile(filepath.Join(cfg, "sluice.json"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, filepath.Join(cfg, "sluice.json"), config)
 	t.Setenv("SLUICE_SECRET_ops_secret", secret)
 	svc := startService(t, "--config", cfg, "--data", data)
 
 	if code, body := svc.do(t, "POST", "/api/pipes/people/pump", "application/x-www-form-urlencoded", "operation=start"); code != 202 {
 		t.Fatalf("start: %d %s", code, body)
 	}
-	var a arrival
-	select {
-	case a = <-got:
-	case <-time.After(30 * time.Second):
+	a, ok := hook.Await(30 * time.Second)
+	if !ok {
 		t.Fatalf("no notification within 30 s\n%s", svc.stderr)
 	}
-	wh, err := standardwebhooks.NewWebhook(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := wh.Verify(a.body, a.header); err != nil {
-		t.Fatalf("signature: %v\n%s", err, a.body)
+	if err := testkit.Verify(secret, a.Body, a.Header); err != nil {
+		t.Fatalf("signature: %v\n%s", err, a.Body)
 	}
 	var p struct {
 		Type string `json:"type"`
@@ -74,12 +52,12 @@ func TestNotifyRunCompleted(t *testing.T) {
 			DurationMS *int64                               `json:"duration_ms"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(a.body, &p); err != nil {
+	if err := json.Unmarshal([]byte(a.Body), &p); err != nil {
 		t.Fatal(err)
 	}
 	if p.Type != "pipe.completed" || p.Data.Pipe != "people" || p.Data.Status != "completed" || !p.Data.Full ||
-		p.Data.Counts.Read != 3 || p.Data.Counts.Written != 3 || p.Data.DurationMS == nil || a.header.Get("X-Team") != "data" {
-		t.Fatalf("payload: %s", a.body)
+		p.Data.Counts.Read != 3 || p.Data.Counts.Written != 3 || p.Data.DurationMS == nil || a.Header.Get("X-Team") != "data" {
+		t.Fatalf("payload: %s", a.Body)
 	}
 
 	// The attempt is in the delivery log, without the secret.

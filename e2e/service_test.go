@@ -8,15 +8,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // servicePipes: a push receiver, and a manual pipe copying what it got.
@@ -41,7 +41,7 @@ type service struct {
 func launchRun(t *testing.T, args ...string) (*exec.Cmd, io.Reader, context.CancelFunc) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	cmd := exec.CommandContext(ctx, bin, append([]string{"run", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.CommandContext(ctx, testkit.Sluice(t), append([]string{"run", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = t.TempDir()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -123,9 +123,7 @@ func (s *service) do(t *testing.T, method, path, contentType, body string) (int,
 // the API, stops the service with SIGTERM and finds the data on disk.
 func TestServiceReceivePumpRead(t *testing.T) {
 	cfg, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
-	if err := os.WriteFile(filepath.Join(cfg, "pipes.json"), []byte(servicePipes), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, filepath.Join(cfg, "pipes.json"), servicePipes)
 	svc := startService(t, "--config", cfg, "--data", data)
 
 	code, body := svc.do(t, "POST", "/api/receivers/inbox/entities", "application/json", `[{"_id": "a", "n": 1}, {"_id": "b", "n": 2}]`)
@@ -164,16 +162,12 @@ func TestServiceReceivePumpRead(t *testing.T) {
 // `sluice run` before it takes the data folder.
 func TestServiceRefusals(t *testing.T) {
 	cfg, data := t.TempDir(), filepath.Join(t.TempDir(), "data")
-	if err := os.WriteFile(filepath.Join(cfg, "pipes.json"), []byte(servicePipes), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, filepath.Join(cfg, "pipes.json"), servicePipes)
 	r := sluice(t, "run", "--config", cfg, "--data", data, "--addr", "0.0.0.0:0")
 	if r.code == 0 || !strings.Contains(r.stderr, "needs an API token") {
 		t.Fatalf("beyond loopback without a token: %v", r)
 	}
-	if err := os.WriteFile(filepath.Join(cfg, "pipes.json"), []byte(`[{"_id": "x", "type": "pipe", "source": {"type": "nope"}}]`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, filepath.Join(cfg, "pipes.json"), `[{"_id": "x", "type": "pipe", "source": {"type": "nope"}}]`)
 	r = sluice(t, "run", "--config", cfg, "--data", data, "--addr", "127.0.0.1:0")
 	if r.code != 1 || !strings.Contains(r.stderr, "pipes.json:1:") || !strings.Contains(r.stderr, "/0/source/type") {
 		t.Fatalf("bad config: %v", r)
@@ -188,19 +182,11 @@ func TestServiceRefusals(t *testing.T) {
 // that the run went on where it stopped: every entity arrived, and at most
 // the one request in flight at the signal was sent twice.
 func TestServiceSIGTERMDuringRun(t *testing.T) {
-	var mu sync.Mutex
-	got := map[string]int{}
-	total := 0
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		time.Sleep(20 * time.Millisecond)
-		mu.Lock()
-		got[r.URL.Path]++
-		total++
-		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer api.Close()
-	sent := func() int { mu.Lock(); defer mu.Unlock(); return total }
+	})
+	sent := api.Count
 
 	const n = 100
 	var ents []string
@@ -216,9 +202,7 @@ func TestServiceSIGTERMDuringRun(t *testing.T) {
 		  "sink": {"type": "rest", "system": "api", "operation": "put"}}`,
 	}
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(cfg, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testkit.WriteFile(t, filepath.Join(cfg, name), body)
 	}
 
 	svc := startService(t, "--config", cfg, "--data", data)
@@ -245,8 +229,10 @@ func TestServiceSIGTERMDuringRun(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // anything sent beyond n would show now
 	svc.stop(t)
-	mu.Lock()
-	defer mu.Unlock()
+	got := map[string]int{}
+	for _, r := range api.Requests() {
+		got[r.Path]++
+	}
 	twice := 0
 	for i := range n {
 		switch c := got[fmt.Sprintf("/e/e%d", i)]; {

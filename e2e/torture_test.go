@@ -14,21 +14,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // buildTorture builds cmd/sluice-torture, and gives it a copy of the sluice
 // binary of its own, so that its children can be told from any other.
 func buildTorture(t *testing.T) (torture, sluiceBin string) {
 	t.Helper()
-	dir := t.TempDir()
-	torture = filepath.Join(dir, "sluice-torture")
-	build := exec.Command("go", "build", "-o", torture, "./cmd/sluice-torture")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/sluice-torture: %v\n%s", err, out)
-	}
-	sluiceBin = filepath.Join(dir, "sluice")
-	if err := copyFile(bin, sluiceBin); err != nil {
+	torture = testkit.Binary(t, "./cmd/sluice-torture")
+	sluiceBin = filepath.Join(filepath.Dir(torture), "sluice")
+	if err := copyFile(testkit.Sluice(t), sluiceBin); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(sluiceBin, 0o755); err != nil {

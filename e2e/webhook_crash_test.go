@@ -3,15 +3,15 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // TestWebhookSinkKilledMidRun kills "sluice pump" (SIGKILL) while its
@@ -29,14 +29,13 @@ func TestWebhookSinkKilledMidRun(t *testing.T) {
 	seenIDs := map[string]bool{}   // webhook-ids received
 	requests := 0
 	var problems []string
-	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+	recv := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
 		var recs []struct {
 			Payload struct {
 				ID string `json:"_id"`
 			} `json:"payload"`
 		}
-		if err := json.Unmarshal(body, &recs); err != nil {
+		if err := json.Unmarshal([]byte(body), &recs); err != nil {
 			http.Error(w, err.Error(), 400)
 			return
 		}
@@ -58,8 +57,7 @@ func TestWebhookSinkKilledMidRun(t *testing.T) {
 		mu.Unlock()
 		time.Sleep(40 * time.Millisecond) // slow enough to be killed mid-run
 		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer recv.Close()
+	})
 
 	tmp := t.TempDir()
 	cfg, data := filepath.Join(tmp, "config"), filepath.Join(tmp, "data")
@@ -75,7 +73,7 @@ func TestWebhookSinkKilledMidRun(t *testing.T) {
 	})
 	pump(t, cfg, data, "src")
 
-	cmd := exec.Command(bin, "pump", "out", "--config", cfg, "--data", data)
+	cmd := exec.Command(testkit.Sluice(t), "pump", "out", "--config", cfg, "--data", data)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

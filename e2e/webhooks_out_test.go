@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,39 +10,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
-
-// lockedBuffer collects a subprocess's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // hookReceiver is a running examples/webhooks-out/receiver.
 type hookReceiver struct {
-	url    string        // http://127.0.0.1:PORT
-	secret string        // what it verifies with
-	stdout *lockedBuffer // one line per request
-	stderr *lockedBuffer
+	url    string          // http://127.0.0.1:PORT
+	secret string          // what it verifies with
+	stdout *testkit.Buffer // one line per request
+	stderr *testkit.Buffer
 }
 
 // receivedHook is one entry of the receiver's GET /_received.
@@ -56,29 +35,17 @@ type receivedHook struct {
 	Headers   map[string]string `json:"headers"`
 }
 
-// buildHookReceiver builds the example receiver once per test.
-func buildHookReceiver(t *testing.T) string {
-	t.Helper()
-	exe := filepath.Join(t.TempDir(), "receiver")
-	build := exec.Command("go", "build", "-o", exe, "./examples/webhooks-out/receiver")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build receiver: %v\n%s", err, out)
-	}
-	return exe
-}
-
 // startHookReceiver builds and starts the receiver on a free loopback port
 // with a fresh secret (from its own -gen-secret) and extra args; it stops
 // with the test.
 func startHookReceiver(t *testing.T, args ...string) *hookReceiver {
 	t.Helper()
-	exe := buildHookReceiver(t)
+	exe := testkit.Binary(t, "./examples/webhooks-out/receiver")
 	gen, err := exec.Command(exe, "-gen-secret").Output()
 	if err != nil {
 		t.Fatalf("receiver -gen-secret: %v", err)
 	}
-	h := &hookReceiver{secret: strings.TrimSpace(string(gen)), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}}
+	h := &hookReceiver{secret: strings.TrimSpace(string(gen)), stdout: &testkit.Buffer{}, stderr: &testkit.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, exe, append([]string{"-addr", "127.0.0.1:0", "-secret", h.secret}, args...)...)
 	cmd.Stdout = h.stdout
@@ -117,23 +84,12 @@ func startHookReceiver(t *testing.T, args ...string) *hookReceiver {
 // Webhooks library, and returns the status.
 func (h *hookReceiver) send(t *testing.T, secret, id, method, path, body string) int {
 	t.Helper()
-	wh, err := standardwebhooks.NewWebhook(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	sig, err := wh.Sign(id, now, []byte(body))
-	if err != nil {
-		t.Fatal(err)
-	}
 	req, err := http.NewRequest(method, h.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(standardwebhooks.HeaderWebhookID, id)
-	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
+	testkit.Sign(t, req, secret, id, body)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)

@@ -9,18 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // startFakeAPI builds and starts the webhooks example's fake acme API on a
 // free loopback port and returns its base URL; it stops with the test.
 func startFakeAPI(t *testing.T, args ...string) string {
 	t.Helper()
-	exe := filepath.Join(t.TempDir(), "fakeapi")
-	build := exec.Command("go", "build", "-o", exe, "./examples/webhooks/fakeapi")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build fakeapi: %v\n%s", err, out)
-	}
+	exe := testkit.Binary(t, "./examples/webhooks/fakeapi")
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, exe, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
 	out, err := cmd.StdoutPipe()

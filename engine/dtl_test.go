@@ -3,14 +3,13 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -19,12 +18,7 @@ import (
 // st, as a restart of sluice with an edited config would.
 func engineFor(t *testing.T, st *store.Store, files map[string]string) *engine.Engine {
 	t.Helper()
-	dir := t.TempDir()
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := testkit.ConfigDir(t, files)
 	reg := builtin.Registry()
 	cfg, err := pipes.Load(dir, pipes.Options{Types: reg})
 	if err != nil {
@@ -99,11 +93,7 @@ const hopsCustomerOrders = `{"_id": "customer-orders", "type": "pipe",
   "sink": {"type": "dataset", "dataset": "customer-orders"}}`
 
 func TestDTLHopsPipe(t *testing.T) {
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testkit.OpenStore(t)
 
 	eng := engineFor(t, st, map[string]string{
 		"customers.json": hopsCustomers,

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -67,20 +66,13 @@ func testRegistry(t *testing.T) *component.Registry {
 // setup loads a config from a JSON text and opens a store.
 func setup(t *testing.T, config string) (*engine.Engine, *store.Store) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.ConfigDir(t, map[string]string{"p.json": config})
 	reg := testRegistry(t)
 	cfg, err := pipes.Load(dir, pipes.Options{Types: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testkit.OpenStore(t)
 	eng, err := engine.New(context.Background(), cfg, st, reg, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -7,15 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -27,10 +25,7 @@ var traceSecrets = map[string]string{"key": "k3y-0123456789", "pw": "pa55word-xy
 // secrets above) into an engine over a fresh store.
 func tracedEngine(t *testing.T, url, config string) (*engine.Engine, *store.Store) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(strings.ReplaceAll(config, "$URL", url)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.ConfigDir(t, map[string]string{"p.json": strings.ReplaceAll(config, "$URL", url)})
 	reg := builtin.Registry()
 	cfg, err := pipes.Load(dir, pipes.Options{Types: reg, Secrets: func(name string) (string, bool) {
 		v, ok := traceSecrets[name]
@@ -39,11 +34,7 @@ func tracedEngine(t *testing.T, url, config string) (*engine.Engine, *store.Stor
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testkit.OpenStore(t)
 	eng, err := engine.New(context.Background(), cfg, st, reg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -85,9 +76,8 @@ const tracedConfig = `[
    "transform": [{"type": "dtl", "rules": {"default": [["copy", "*"]]}}, {"type": "rest", "system": "api", "operation": "post"}]}
 ]`
 
-func traceAPI(t *testing.T) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+func traceAPI(t *testing.T) *testkit.API {
+	return testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Seen-Tenant", r.Header.Get("X-Tenant"))
 		if r.URL.Path == "/fail" {
@@ -96,12 +86,10 @@ func traceAPI(t *testing.T) *httptest.Server {
 			return
 		}
 		if len(body) == 0 {
-			body = []byte("null")
+			body = "null"
 		}
 		_, _ = fmt.Fprintf(w, `{"got": %s, "padding": %q}`, body, strings.Repeat("x", 200))
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	})
 }
 
 // noSecrets fails when s holds any of the config's secrets.

@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
-
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/notify"
 	"github.com/sluice-sync/sluice/store"
 	"github.com/sluice-sync/sluice/webhook"
@@ -39,15 +38,15 @@ func failedRun(pipe string) notify.Run {
 type fixture struct {
 	*notify.Notifier
 	st   *store.Store
-	logs *logBuffer
+	logs *testkit.Buffer
 }
 
 func newNotifier(t *testing.T, config string, secrets map[string]string) fixture {
 	t.Helper()
 	cfg := loadConfig(t, config, secrets)
-	f := fixture{st: openStore(t), logs: &logBuffer{}}
+	f := fixture{st: testkit.OpenStore(t), logs: &testkit.Buffer{}}
 	var err error
-	f.Notifier, err = notify.New(cfg, f.st, f.logs.logger(), notify.Options{})
+	f.Notifier, err = notify.New(cfg, f.st, f.logs.Logger(), notify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +62,10 @@ func wait(t *testing.T, n fixture) {
 	}
 }
 
-func verify(t *testing.T, secret string, r request) {
+func verify(t *testing.T, secret string, r testkit.Request) {
 	t.Helper()
-	wh, err := standardwebhooks.NewWebhook(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := wh.Verify(r.body, r.header); err != nil {
-		t.Fatalf("standardwebhooks.Verify: %v\nheaders: %v", err, r.header)
+	if err := testkit.Verify(secret, r.Body, r.Header); err != nil {
+		t.Fatalf("standardwebhooks.Verify: %v\nheaders: %v", err, r.Header)
 	}
 }
 
@@ -85,7 +80,7 @@ func TestPayloadsAndSignatures(t *testing.T) {
 	n.Publish(failedRun("crm-people"))
 	wait(t, n)
 
-	got := rcv.requests()
+	got := rcv.Requests()
 	if len(got) != 2 {
 		t.Fatalf("got %d requests", len(got))
 	}
@@ -100,14 +95,14 @@ func TestPayloadsAndSignatures(t *testing.T) {
 	}
 	ids := map[string]bool{}
 	for i, r := range got {
-		if string(r.body) != want[i] {
-			t.Errorf("body %d:\n got %s\nwant %s", i, r.body, want[i])
+		if r.Body != want[i] {
+			t.Errorf("body %d:\n got %s\nwant %s", i, r.Body, want[i])
 		}
 		verify(t, secret, r)
-		if r.header.Get("X-Team") != "data" || r.header.Get("X-Api-Key") != "s3cr3t-api-key" || r.header.Get("Content-Type") != "application/json" {
-			t.Errorf("headers: %v", r.header)
+		if r.Header.Get("X-Team") != "data" || r.Header.Get("X-Api-Key") != "s3cr3t-api-key" || r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("headers: %v", r.Header)
 		}
-		id := r.header.Get("webhook-id")
+		id := r.Header.Get("webhook-id")
 		if !strings.HasPrefix(id, "evt_") || len(id) != 36 || ids[id] {
 			t.Errorf("webhook-id %q is not a fresh evt_ id", id)
 		}
@@ -150,20 +145,20 @@ func TestRouting(t *testing.T) {
 	n.Publish(completedRun("unknown"))    // a: "*" matches any pipe
 	n.Publish(notify.Run{Pipe: "erp", Status: "running"})
 	wait(t, n)
-	summary := func(r *receiver) string {
+	summary := func(r *testkit.Receiver) string {
 		var s []string
-		for _, q := range r.requests() {
+		for _, q := range r.Requests() {
 			var p struct {
 				Type string
 				Data struct{ Pipe string }
 			}
-			json.Unmarshal(q.body, &p)
+			json.Unmarshal([]byte(q.Body), &p)
 			s = append(s, p.Type+" "+p.Data.Pipe)
 		}
 		return strings.Join(s, ", ")
 	}
 	for _, c := range []struct {
-		r    *receiver
+		r    *testkit.Receiver
 		want string
 	}{
 		{a, "pipe.completed crm-people, pipe.completed erp, pipe.failed crm-orgs, pipe.completed unknown"},
@@ -184,14 +179,13 @@ func TestKeyRotation(t *testing.T) {
  {"_id": "all", "type": "subscription", "events": ["pipe.completed"], "destinations": ["ops"]}]`, onePipe, rcv.URL, old, next), nil)
 	n.Publish(completedRun("crm-people"))
 	wait(t, n)
-	got := rcv.requests()
-	if len(got) != 1 || len(strings.Fields(got[0].header.Get("webhook-signature"))) != 2 {
+	got := rcv.Requests()
+	if len(got) != 1 || len(strings.Fields(got[0].Header.Get("webhook-signature"))) != 2 {
 		t.Fatalf("requests: %v", got)
 	}
 	verify(t, old, got[0])
 	verify(t, next, got[0])
-	wh, _ := standardwebhooks.NewWebhook(webhook.GenerateSecret())
-	if wh.Verify(got[0].body, got[0].header) == nil {
+	if testkit.Verify(webhook.GenerateSecret(), got[0].Body, got[0].Header) == nil {
 		t.Fatal("a third key verifies too: the check proves nothing")
 	}
 }
@@ -203,13 +197,13 @@ func TestRetriesThenDelivers(t *testing.T) {
  {"_id": "all", "type": "subscription", "events": ["*"], "destinations": ["ops"]}]`, onePipe, rcv.URL, fastRetry), nil)
 	n.Publish(completedRun("crm-people"))
 	wait(t, n)
-	got := rcv.requests()
+	got := rcv.Requests()
 	if len(got) != 3 {
 		t.Fatalf("got %d requests, want 3", len(got))
 	}
-	id := got[0].header.Get("webhook-id")
+	id := got[0].Header.Get("webhook-id")
 	for _, r := range got {
-		if r.header.Get("webhook-id") != id || string(r.body) != string(got[0].body) {
+		if r.Header.Get("webhook-id") != id || r.Body != got[0].Body {
 			t.Fatal("a retry changed the webhook-id or the body")
 		}
 	}
@@ -231,7 +225,7 @@ func TestGoneStopsDelivery(t *testing.T) {
 	n.Publish(completedRun("crm-people"))
 	n.Publish(completedRun("crm-people"))
 	wait(t, n)
-	if got := rcv.requests(); len(got) != 1 {
+	if got := rcv.Requests(); len(got) != 1 {
 		t.Fatalf("got %d requests after a 410, want 1", len(got))
 	}
 	var outcomes []string
@@ -253,7 +247,7 @@ func TestGoneStopsDelivery(t *testing.T) {
 	}
 	n.Publish(completedRun("crm-people"))
 	wait(t, n)
-	if got := rcv.requests(); len(got) != 3 {
+	if got := rcv.Requests(); len(got) != 3 {
 		t.Fatalf("got %d requests, want 3", len(got))
 	}
 }
@@ -270,9 +264,9 @@ func TestOrderPerDestination(t *testing.T) {
 	}
 	wait(t, n)
 	var reads []int
-	for _, q := range rcv.requests() {
+	for _, q := range rcv.Requests() {
 		var p notify.Payload
-		json.Unmarshal(q.body, &p)
+		json.Unmarshal([]byte(q.Body), &p)
 		reads = append(reads, p.Data.Counts.Read)
 	}
 	// The first is retried before the second goes out.

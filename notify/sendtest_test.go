@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/notify"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -29,15 +29,15 @@ func TestSendTest(t *testing.T) {
 		res.Response != `{"answer": "from the receiver"}` || res.URL != rcv.URL || res.Error != "" {
 		t.Fatalf("SendTest = %+v, %v", res, err)
 	}
-	got := rcv.requests()
+	got := rcv.Requests()
 	verify(t, secret, got[0])
 	var p map[string]any
-	if err := json.Unmarshal(got[0].body, &p); err != nil {
+	if err := json.Unmarshal([]byte(got[0].Body), &p); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := p["data"].(map[string]any)
 	if p["type"] != "pipe.completed" || p["test"] != true || data["pipe"] != "crm-people" || data["status"] != "completed" {
-		t.Fatalf("sample: %s", got[0].body)
+		t.Fatalf("sample: %s", got[0].Body)
 	}
 	// Fully populated: every field of the data is there and not empty.
 	for _, k := range []string{"pipe", "status", "full", "counts", "offsets", "started", "ended", "duration_ms"} {
@@ -54,8 +54,8 @@ func TestSendTest(t *testing.T) {
 	if err == nil || res.Delivered || res.Status != 500 || !strings.Contains(err.Error(), "answered 500") {
 		t.Fatalf("SendTest to a 500 = %+v, %v", res, err)
 	}
-	if len(rcv.requests()) != 2 {
-		t.Fatalf("a failed test send was retried: %d requests", len(rcv.requests()))
+	if len(rcv.Requests()) != 2 {
+		t.Fatalf("a failed test send was retried: %d requests", len(rcv.Requests()))
 	}
 	entries := logEntries(t, n.st)
 	if len(entries) != 2 || entries[0]["test"] != true || entries[1]["outcome"] != "failed" {
@@ -73,12 +73,9 @@ func TestGeneratedSecretIsKept(t *testing.T) {
  {"_id": "ops:x", "type": "destination", "url": %q},
  {"_id": "all", "type": "subscription", "events": ["*"], "destinations": ["ops:x"]}]`, onePipe, rcv.URL), nil)
 	dataDir := t.TempDir()
-	st, err := store.Open(dataDir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &logBuffer{}
-	n, err := notify.New(cfg, st, logs.logger(), notify.Options{})
+	st := testkit.OpenStoreAt(t, dataDir)
+	logs := &testkit.Buffer{}
+	n, err := notify.New(cfg, st, logs.Logger(), notify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,18 +88,15 @@ func TestGeneratedSecretIsKept(t *testing.T) {
 	if err := n.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	verify(t, secret, rcv.requests()[0])
+	verify(t, secret, rcv.Requests()[0])
 	st.Close()
 
 	// After a restart, a new notifier signs with the same secret and does
 	// not show it again.
-	st, err = store.Open(dataDir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = testkit.OpenStoreAt(t, dataDir)
 	defer st.Close()
-	logs2 := &logBuffer{}
-	n2, err := notify.New(cfg, st, logs2.logger(), notify.Options{})
+	logs2 := &testkit.Buffer{}
+	n2, err := notify.New(cfg, st, logs2.Logger(), notify.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +107,7 @@ func TestGeneratedSecretIsKept(t *testing.T) {
 	if err := n2.Wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	verify(t, secret, rcv.requests()[1])
+	verify(t, secret, rcv.Requests()[1])
 	// The secret is in no dataset, the delivery log included.
 	var all strings.Builder
 	for _, d := range st.Datasets() {
@@ -131,9 +125,9 @@ func TestGeneratedSecretWithoutStore(t *testing.T) {
 	// The secrets outlive the test too: an id of its own keeps -count=N honest.
 	id := fmt.Sprintf("memory-only-%d", time.Now().UnixNano())
 	cfg := loadConfig(t, `{"_id": "`+id+`", "type": "destination", "url": "https://example.com/"}`, nil)
-	logs := &logBuffer{}
+	logs := &testkit.Buffer{}
 	for range 2 {
-		if _, err := notify.New(cfg, nil, logs.logger(), notify.Options{}); err != nil {
+		if _, err := notify.New(cfg, nil, logs.Logger(), notify.Options{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -144,13 +138,7 @@ func TestGeneratedSecretWithoutStore(t *testing.T) {
 
 func TestWaitCancels(t *testing.T) {
 	release := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer slow.Close()
+	slow := testkit.NewReceiver(t, testkit.ReceiverOptions{Reply: testkit.Reply{Status: http.StatusOK, Hold: release}})
 	defer close(release)
 	n := newNotifier(t, fmt.Sprintf(`[%s,
  {"_id": "ops", "type": "destination", "url": %q},

@@ -2,27 +2,23 @@ package service
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // TestDeliveriesAPI lists, resends and replays a webhook sink's deliveries
 // over HTTP, and answers bad requests precisely.
 func TestDeliveriesAPI(t *testing.T) {
-	var mu sync.Mutex
-	var ids []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		mu.Lock()
-		ids = append(ids, r.Header.Get("webhook-id"))
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer hook.Close()
+	hook := testkit.NewReceiver(t, testkit.ReceiverOptions{})
+	sent := func() []string {
+		var ids []string
+		for _, r := range hook.Requests() {
+			ids = append(ids, r.Header.Get("webhook-id"))
+		}
+		return ids
+	}
 	files := map[string]string{"p.json": `[
 	 {"_id": "src", "type": "pipe", "pump": {"mode": "manual"},
 	  "source": {"type": "embedded", "entities": [{"_id": "a", "n": 1}, {"_id": "b", "n": 2}, {"_id": "c", "n": 3}]}},
@@ -45,6 +41,7 @@ func TestDeliveriesAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &ds); code != 200 || err != nil || len(ds) != 2 {
 		t.Fatalf("deliveries: %d %s", code, body)
 	}
+	ids := sent()
 	if ds[0].Outcome != "delivered" || strings.Join(ds[0].EntityIDs, ",") != "a,b" || ds[0].WebhookID != ids[0] {
 		t.Errorf("first delivery %+v (sent %v)", ds[0], ids)
 	}
@@ -54,11 +51,10 @@ func TestDeliveriesAPI(t *testing.T) {
 	if code, body := call(t, "POST", u+"/api/pipes/out/deliveries/replay", `{"from_offset": "-1"}`); code != 200 || strings.Count(body, "webhook_id") != 2 {
 		t.Errorf("replay: %d %s", code, body)
 	}
-	mu.Lock()
+	ids = sent()
 	if want := []string{ds[0].WebhookID, ds[1].WebhookID, ds[1].WebhookID, ds[0].WebhookID, ds[1].WebhookID}; strings.Join(ids, " ") != strings.Join(want, " ") {
 		t.Errorf("webhook-ids sent %v, want %v", ids, want)
 	}
-	mu.Unlock()
 	for _, tc := range []struct {
 		method, path, body string
 		code               int

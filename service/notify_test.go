@@ -3,93 +3,21 @@ package service
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
-
-	"github.com/sluice-sync/sluice/builtin"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/notify"
-	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/store"
 )
 
-// hook is a loopback receiver of notifications. Each request is passed
-// on through got; block makes it hang until the test ends.
-type hook struct {
-	*httptest.Server
-	got chan hookRequest
-}
-
-type hookRequest struct {
-	header http.Header
-	body   []byte
-}
-
-func newHook(t *testing.T, status int, block chan struct{}) *hook {
+// newHook is a receiver of notifications answering status and "thanks";
+// with block it holds every answer until block is closed.
+func newHook(t *testing.T, status int, block chan struct{}) *testkit.Receiver {
 	t.Helper()
-	h := &hook{got: make(chan hookRequest, 20)}
-	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		h.got <- hookRequest{header: r.Header.Clone(), body: body}
-		if block != nil {
-			select {
-			case <-block:
-			case <-r.Context().Done():
-			}
-		}
-		w.WriteHeader(status)
-		io.WriteString(w, "thanks")
-	}))
-	t.Cleanup(h.Close)
-	return h
-}
-
-// next waits for the next notification.
-func (h *hook) next(t *testing.T) hookRequest {
-	t.Helper()
-	select {
-	case r := <-h.got:
-		return r
-	case <-time.After(10 * time.Second):
-		t.Fatal("no notification arrived within 10 s")
-	}
-	return hookRequest{}
-}
-
-// startNotifying is startService with the service's logs discarded.
-func startNotifying(t *testing.T, files map[string]string) (*Service, *httptest.Server, string) {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := builtin.Registry()
-	load := func() (*pipes.Config, error) { return pipes.Load(dir, pipes.Options{Types: reg}) }
-	svc, err := New(Options{Load: load, Store: st, Registry: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		svc.Stop()
-		st.Close()
-	})
-	return svc, srv, dir
+	return testkit.NewReceiver(t, testkit.ReceiverOptions{Reply: testkit.Reply{Status: status, Body: "thanks", Hold: block}})
 }
 
 const notifyPipes = `[
@@ -111,34 +39,33 @@ func destinations(url string) string {
 
 func TestNotificationsFromRuns(t *testing.T) {
 	h := newHook(t, 200, nil)
-	_, srv, _ := startNotifying(t, map[string]string{"p.json": notifyPipes, "n.json": destinations(h.URL + "/in")})
+	_, srv, _ := startService(t, "", map[string]string{"p.json": notifyPipes, "n.json": destinations(h.URL + "/in")})
 
 	if code, body := call(t, "POST", srv.URL+"/api/pipes/src/pump", "operation=start&wait=true"); code != 200 {
 		t.Fatalf("start: %d %s", code, body)
 	}
-	r := h.next(t)
-	wh, _ := standardwebhooks.NewWebhook(testSecret)
-	if err := wh.Verify(r.body, r.header); err != nil {
+	r := h.Next(t, 10*time.Second)
+	if err := testkit.Verify(testSecret, r.Body, r.Header); err != nil {
 		t.Fatalf("signature: %v", err)
 	}
 	var p notify.Payload
-	if err := json.Unmarshal(r.body, &p); err != nil {
+	if err := json.Unmarshal([]byte(r.Body), &p); err != nil {
 		t.Fatal(err)
 	}
 	if p.Type != "pipe.completed" || p.Data.Pipe != "src" || p.Data.Status != "completed" || !p.Data.Full ||
 		p.Data.Counts != (notify.Counts{Read: 2, Written: 2}) || string(p.Data.Offsets.Start) != "null" || p.Data.Started == "" || p.Data.Ended < p.Data.Started {
-		t.Fatalf("payload: %s", r.body)
+		t.Fatalf("payload: %s", r.Body)
 	}
 
 	if code, body := call(t, "POST", srv.URL+"/api/pipes/broken/pump", "operation=start&wait=true"); code != 200 || !strings.Contains(body, `"failed"`) {
 		t.Fatalf("start broken: %d %s", code, body)
 	}
-	r = h.next(t)
-	if err := json.Unmarshal(r.body, &p); err != nil {
+	r = h.Next(t, 10*time.Second)
+	if err := json.Unmarshal([]byte(r.Body), &p); err != nil {
 		t.Fatal(err)
 	}
 	if p.Type != "pipe.failed" || p.Data.Pipe != "broken" || !strings.Contains(p.Data.Error, "without a string _id") {
-		t.Fatalf("payload: %s", r.body)
+		t.Fatalf("payload: %s", r.Body)
 	}
 }
 
@@ -147,7 +74,7 @@ func TestNotificationsFromRuns(t *testing.T) {
 func TestSlowReceiverDoesNotBlockRuns(t *testing.T) {
 	block := make(chan struct{})
 	h := newHook(t, 200, block)
-	_, srv, _ := startNotifying(t, map[string]string{"p.json": notifyPipes, "n.json": destinations(h.URL)})
+	_, srv, _ := startService(t, "", map[string]string{"p.json": notifyPipes, "n.json": destinations(h.URL)})
 	t.Cleanup(func() { close(block) }) // runs first: cleanups run last in, first out
 	start := time.Now()
 	for range 3 {
@@ -158,12 +85,12 @@ func TestSlowReceiverDoesNotBlockRuns(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Fatalf("three runs took %s with a hanging receiver", d)
 	}
-	h.next(t) // the first is under way; the others wait their turn
+	h.Next(t, 10*time.Second) // the first is under way; the others wait their turn
 }
 
 func TestDestinationsAPI(t *testing.T) {
 	ok, failing := newHook(t, 200, nil), newHook(t, 500, nil)
-	_, srv, dir := startNotifying(t, map[string]string{"p.json": notifyPipes, "n.json": fmt.Sprintf(`[
+	_, srv, dir := startService(t, "", map[string]string{"p.json": notifyPipes, "n.json": fmt.Sprintf(`[
  {"_id": "ops", "type": "destination", "url": %q, "secret": %q},
  {"_id": "down", "type": "destination", "url": %q},
  {"_id": "fail", "type": "subscription", "events": ["pipe.failed"], "pipes": ["src"], "destinations": ["down", "ops"]}
@@ -187,9 +114,9 @@ func TestDestinationsAPI(t *testing.T) {
 	if code != 200 || json.Unmarshal([]byte(body), &res) != nil || !res.Delivered || res.Status != 200 || res.Response != "thanks" || !strings.HasPrefix(res.WebhookID, "evt_") {
 		t.Fatalf("test ops: %d %s", code, body)
 	}
-	r := ok.next(t)
-	if !strings.Contains(string(r.body), `"test":true`) || !strings.Contains(string(r.body), `"pipe":"src"`) || r.header.Get("webhook-id") != res.WebhookID {
-		t.Fatalf("test payload: %s", r.body)
+	r := ok.Next(t, 10*time.Second)
+	if !strings.Contains(r.Body, `"test":true`) || !strings.Contains(r.Body, `"pipe":"src"`) || r.Header.Get("webhook-id") != res.WebhookID {
+		t.Fatalf("test payload: %s", r.Body)
 	}
 	code, body = call(t, "POST", srv.URL+"/api/destinations/down/test", "")
 	if code != 502 || json.Unmarshal([]byte(body), &res) != nil || res.Delivered || res.Status != 500 || !strings.Contains(res.Error, "500") {
@@ -216,18 +143,16 @@ func TestDestinationsAPI(t *testing.T) {
 // config.
 func TestReloadRoutesToNewURL(t *testing.T) {
 	first, second := newHook(t, 200, nil), newHook(t, 200, nil)
-	_, srv, dir := startNotifying(t, map[string]string{"p.json": notifyPipes, "n.json": destinations(first.URL)})
+	_, srv, dir := startService(t, "", map[string]string{"p.json": notifyPipes, "n.json": destinations(first.URL)})
 	call(t, "POST", srv.URL+"/api/pipes/src/pump", "operation=start&wait=true")
-	first.next(t)
+	first.Next(t, 10*time.Second)
 	os.WriteFile(filepath.Join(dir, "n.json"), []byte(destinations(second.URL)), 0o644)
 	if code, body := call(t, "POST", srv.URL+"/api/config/reload", ""); code != 200 {
 		t.Fatalf("reload: %d %s", code, body)
 	}
 	call(t, "POST", srv.URL+"/api/pipes/src/pump", "operation=start&wait=true")
-	second.next(t)
-	select {
-	case <-first.got:
+	second.Next(t, 10*time.Second)
+	if _, ok := first.Await(100 * time.Millisecond); ok {
 		t.Fatal("the old URL still gets notifications")
-	case <-time.After(100 * time.Millisecond):
 	}
 }

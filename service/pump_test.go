@@ -2,33 +2,22 @@ package service
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
-// blockingServer answers a REST source's request only once released; it
-// reports each request it holds on held.
-func blockingServer(t *testing.T) (srv *httptest.Server, held chan struct{}, release func()) {
+// blockingServer answers a REST source's request only when the test ends;
+// its Next waits for each request it holds.
+func blockingServer(t *testing.T) *testkit.Receiver {
 	t.Helper()
-	held = make(chan struct{}, 16)
 	done := make(chan struct{})
-	var once sync.Once
-	release = func() { once.Do(func() { close(done) }) }
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		held <- struct{}{}
-		select {
-		case <-done:
-		case <-r.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`[{"_id": "a"}]`))
-	}))
-	t.Cleanup(func() { release(); srv.Close() })
-	return srv, held, release
+	srv := testkit.NewReceiver(t, testkit.ReceiverOptions{Reply: testkit.Reply{
+		Status: http.StatusOK, Body: `[{"_id": "a"}]`, Header: http.Header{"Content-Type": {"application/json"}}, Hold: done}})
+	t.Cleanup(func() { close(done) }) // before the server closes
+	return srv
 }
 
 func blockingPipe(url string) map[string]string {
@@ -40,25 +29,16 @@ func blockingPipe(url string) map[string]string {
 	}
 }
 
-func waitHeld(t *testing.T, held chan struct{}) {
-	t.Helper()
-	select {
-	case <-held:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the run never reached the server")
-	}
-}
-
 // A second start while a run goes is refused with 409, with or without
 // wait, and leaves the first run stoppable.
 func TestStartWhileRunningConflicts(t *testing.T) {
-	slow, held, _ := blockingServer(t)
+	slow := blockingServer(t)
 	svc, srv, _ := startService(t, "", blockingPipe(slow.URL))
 	u := srv.URL + "/api/pipes/slow/pump"
 	if code, body := call(t, "POST", u, "operation=start"); code != 202 || !strings.Contains(body, `"started":true`) {
 		t.Fatalf("first start: %d %s", code, body)
 	}
-	waitHeld(t, held)
+	slow.Next(t, 10*time.Second) // the run reached the server
 	for _, body := range []string{"operation=start", "operation=start&wait=true", `{"operation": "start", "wait": true}`} {
 		code, resp := call(t, "POST", u, body)
 		if code != 409 || !strings.Contains(resp, `slow`) || !strings.Contains(resp, "running") || !strings.Contains(resp, `"status":409`) {
@@ -89,5 +69,5 @@ func TestStartWhileRunningConflicts(t *testing.T) {
 	if code, body := call(t, "POST", u, "operation=start"); code != 202 {
 		t.Fatalf("start after stop: %d %s", code, body)
 	}
-	waitHeld(t, held)
+	slow.Next(t, 10*time.Second) // the run reached the server
 }

@@ -1,38 +1,15 @@
 package service
 
 import (
-	"bytes"
 	"encoding/base64"
-	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sluice-sync/sluice/builtin"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/store"
 )
-
-// lockedBuffer is a log sink for a test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // Every secret written literally in a config — in pipe components, in
 // systems and in destinations — is hidden in everything the API shows
@@ -90,19 +67,11 @@ func TestLiteralSecretsAreRedacted(t *testing.T) {
 		 {"_id": "all", "type": "subscription", "events": ["*"], "destinations": ["ops"]}
 		]`,
 	}
-	dir := t.TempDir()
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs lockedBuffer
+	dir := testkit.ConfigDir(t, files)
+	st := testkit.OpenStore(t)
+	var logs testkit.Buffer
 	reg := builtin.Registry()
-	svc, err := New(Options{Store: st, Registry: reg, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	svc, err := New(Options{Store: st, Registry: reg, Logger: logs.Logger(),
 		Load: func() (*pipes.Config, error) { return pipes.Load(dir, pipes.Options{Types: reg}) }})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +80,6 @@ func TestLiteralSecretsAreRedacted(t *testing.T) {
 	defer func() {
 		srv.Close()
 		svc.Stop()
-		st.Close()
 	}()
 
 	var shown strings.Builder

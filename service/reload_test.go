@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // TestReloadAnswersEveryProblem: a refused reload lists every problem of
@@ -21,9 +23,7 @@ func TestReloadAnswersEveryProblem(t *testing.T) {
  {"_id": "z", "type": "pipe", "source": {"type": "$SECRET(kind)"}}]`,
 	}
 	for name, body := range bad {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testkit.WriteFile(t, filepath.Join(dir, name), body)
 	}
 	code, body := call(t, "POST", srv.URL+"/api/config/reload", "")
 	var got struct {

@@ -9,30 +9,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/store"
 )
 
 // startService writes config files into a folder, starts a service over a
 // real store and returns it with a test server for its API.
 func startService(t *testing.T, token string, files map[string]string) (*Service, *httptest.Server, string) {
 	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.ConfigDir(t, files)
+	st := testkit.OpenStore(t) // closed after the cleanup below
 	reg := builtin.Registry()
 	load := func() (*pipes.Config, error) { return pipes.Load(dir, pipes.Options{Types: reg}) }
 	svc, err := New(Options{Load: load, Store: st, Registry: reg, Token: token, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -43,7 +34,6 @@ func startService(t *testing.T, token string, files map[string]string) (*Service
 	t.Cleanup(func() {
 		srv.Close()
 		svc.Stop()
-		st.Close()
 	})
 	return svc, srv, dir
 }
@@ -223,13 +213,10 @@ func TestReload(t *testing.T) {
 // TestStopDuringRun: stopping the service while a run is under way loses
 // nothing that was committed and leaves a consistent offset.
 func TestStopDuringRun(t *testing.T) {
-	var calls atomic.Int32
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
+	slow := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		time.Sleep(30 * time.Millisecond)
 		w.WriteHeader(204)
-	}))
-	defer slow.Close()
+	})
 	var ents []string
 	for i := 0; i < 200; i++ {
 		ents = append(ents, `{"_id": "e`+itoa(i)+`"}`)
@@ -250,7 +237,7 @@ func TestStopDuringRun(t *testing.T) {
 	}
 	// Batches are one entity: the offset names the last entity sent and
 	// committed, and at most the request in flight was sent beyond it.
-	sent := int(calls.Load())
+	sent := slow.Count()
 	off := -1
 	if st.LastSeen != "" {
 		off = atoi(st.LastSeen)

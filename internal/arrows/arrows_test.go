@@ -53,8 +53,8 @@ var allowed = map[string][]string{
 	// Tests and tools.
 	"e2e":                            {},
 	"internal/arrows":                {},
-	"internal/testkit":               {},
-	"internal/torture":               {"store"},
+	"internal/testkit":               {"store"},
+	"internal/torture":               {"internal/testkit", "store"},
 	"examples/webhooks/fakeapi":      {},
 	"examples/webhooks-out/receiver": {},
 }

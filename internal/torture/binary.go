@@ -1,17 +1,13 @@
 package torture
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-)
 
-const modulePath = "github.com/sluice-sync/sluice"
+	"github.com/sluice-sync/sluice/internal/testkit"
+)
 
 // sluiceBinary returns the binary to torture: the one given, else one built
 // from the sluice module the working folder is in.
@@ -30,48 +26,12 @@ func sluiceBinary(ctx context.Context, given, tmp string) (string, error) {
 		}
 		return abs, nil
 	}
-	root, err := moduleRoot()
-	if err != nil {
-		return "", err
+	if _, err := testkit.ModuleRoot(); err != nil {
+		return "", fmt.Errorf("%w: run from its checkout, or give the binary with --bin", err)
 	}
 	out := filepath.Join(tmp, "sluice")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/sluice")
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/sluice in %s: %w\n%s", root, err, b)
-	}
-	return out, nil
-}
-
-// moduleRoot walks up from the working folder to the sluice module's go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
+	if err := testkit.Build(ctx, out, "./cmd/sluice"); err != nil {
 		return "", err
 	}
-	for {
-		if isSluiceModule(filepath.Join(dir, "go.mod")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("not inside the sluice module: run from its checkout, or give the binary with --bin")
-		}
-		dir = parent
-	}
-}
-
-func isSluiceModule(gomod string) bool {
-	f, err := os.Open(gomod)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if mod, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module "); ok {
-			return strings.TrimSpace(mod) == modulePath
-		}
-	}
-	return false
+	return out, nil
 }
