@@ -25,8 +25,8 @@ type SourceConfig struct {
 
 // SourceSpec is the "rest" source.
 var SourceSpec = component.Typed(component.KindSource, "rest",
-	"Entities from the answer of one REST `operation` of a [`system:rest`](systems.md#systemrest): the list (or "+
-		"object) at `payload_property`, or the whole body. `id_expression` and `updated_expression` give them "+
+	"Entities from the answer of one REST `operation` (required) of a [`system:rest`](systems.md#systemrest): "+
+		"the list (or object) at `payload_property`, or the whole body. `id_expression` and `updated_expression` give them "+
 		"`_id` and `_updated`; each needs a string `_id`. With `next_page_link` the source follows pages until "+
 		"`next_page_termination_strategy` says stop. With `supports_since` the new offset is stored with the last "+
 		"batch only, so a run that fails half-way reads everything again.\n\n"+

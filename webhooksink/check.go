@@ -31,14 +31,14 @@ type CheckConfig struct {
 	// valid only when the result is exactly the boolean true: false, null,
 	// a non-empty list such as [true], 1 or "true" all make it invalid.
 	// Hops and lookups are not available.
-	Condition any `json:"condition"`
+	Condition any `json:"condition" type:"DTL expression" doc:"the entity (_S) is valid when the result is exactly true"`
 	// Schema is a JSON Schema (draft 2020-12 unless its "$schema" names
 	// another draft) that the entity, as plain JSON, must satisfy:
 	// transit-encoded values are the strings they are written as. Only the
 	// inline schema is used: a "$ref" may point into it (e.g. "#/$defs/x")
 	// but never to a file or URL. As the draft says, "format" is an
 	// annotation and is not asserted.
-	Schema map[string]any `json:"schema"`
+	Schema map[string]any `json:"schema" type:"JSON Schema" doc:"the entity is valid when it satisfies the schema (draft 2020-12 unless its $schema says otherwise); the schema must be self-contained"`
 }
 
 // Validate checks that exactly one of condition and schema is set, and

@@ -1,13 +1,17 @@
 package webhooksink_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/pipes"
+	"github.com/sluice-sync/sluice/webhook"
+	"github.com/sluice-sync/sluice/webhooksink"
 )
 
 // A bad retry schedule is reported at each member at fault, as the
@@ -31,6 +35,28 @@ func TestRetryProblemsPointAtTheirMember(t *testing.T) {
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not say %q:\n%v", want, err)
+		}
+	}
+}
+
+// The reference states the retry defaults in tags, since a nested table
+// cannot read them from the sink's defaults; they must be the client's.
+func TestRetryDefaultTagsAreTheClientDefaults(t *testing.T) {
+	b, err := json.Marshal(webhook.DefaultRetry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]json.RawMessage
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	fields := pipes.Fields(reflect.TypeFor[webhooksink.RetryConfig]())
+	if len(fields) != len(want) {
+		t.Fatalf("retry has %d properties, webhook.Retry %d", len(fields), len(want))
+	}
+	for _, f := range fields {
+		if f.Default != string(want[f.Name]) {
+			t.Errorf("retry.%s: the default tag says %q, webhook.DefaultRetry %s", f.Name, f.Default, want[f.Name])
 		}
 	}
 }

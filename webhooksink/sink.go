@@ -17,9 +17,23 @@ import (
 
 // SinkSpec is the "webhook" sink type.
 var SinkSpec = component.Typed(component.KindSink, "webhook",
-	"Sends entities to an HTTP endpoint as signed (Standard Webhooks), batched, retried webhooks, remembering what the endpoint has (sync_mode).",
+	"Delivers entities to any HTTP endpoint as signed ([Standard Webhooks](https://www.standardwebhooks.com/)), "+
+		"batched, retried webhooks, and remembers what the endpoint has, so that each `sync_mode` sends only what "+
+		"it should (the modes and payloads of valmi.io, the batching and valid/invalid streams of Pulter). "+
+		"[The configuration guide](../configuration.md) describes the sync modes, the payload, signing and "+
+		"delivery. Every attempt is in the delivery log, and a message that runs out of retries in the dead "+
+		"letters; see [operations](../operations.md#outgoing-webhooks-deliveries).",
 	defaultSinkConfig,
-	func(c *SinkConfig, env component.Env) (component.Sink, error) { return NewSink(c, env) })
+	func(c *SinkConfig, env component.Env) (component.Sink, error) { return NewSink(c, env) }).
+	WithExample(`{
+  "type": "webhook",
+  "url": "https://hooks.example.com/in",
+  "sync_mode": "mirror",
+  "headers": {"X-Team": "data"},
+  "fields": {"name": "name", "email": "contact.email"},
+  "max_delete_ratio": 0.2,
+  "retry": {"max_attempts": 5, "max_age": 600}
+}`)
 
 // Sink is the built webhook sink. Besides sending, it answers for its
 // deliveries: list, resend, replay (deliveries.go), as a
