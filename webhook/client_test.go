@@ -3,13 +3,11 @@ package webhook_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/webhook"
 )
 
@@ -36,27 +34,8 @@ func TestRetryValidateNamesFields(t *testing.T) {
 
 // CloseIdleConnections leaves no connection open to the endpoint.
 func TestCloseIdleConnections(t *testing.T) {
-	var mu sync.Mutex
-	open := map[net.Conn]bool{}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
-		mu.Lock()
-		defer mu.Unlock()
-		if s == http.StateNew {
-			open[c] = true
-		} else if s == http.StateClosed {
-			delete(open, c)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
-	count := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(open)
-	}
+	srv := testkit.NewAPI(t, func(w http.ResponseWriter, _ *http.Request, _ string) { w.WriteHeader(http.StatusNoContent) })
+	count := srv.Conns.Open
 	signer, err := webhook.NewSigner(webhook.GenerateSecret())
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 	"github.com/sluice-sync/sluice/webhooksink"
@@ -73,11 +74,7 @@ func BenchmarkWebhookSinkVsNetHTTP(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 			// One store for every iteration (each with a pipe of its own),
 			// so that opening stores does not weigh on the timings.
-			st, err := store.Open(b.TempDir(), store.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
+			st := testkit.OpenStore(b)
 			var sinkNS, plainNS, rawNS int64
 			for i := 0; i < b.N; i++ {
 				sink := benchSink(b, st, srv.URL, fmt.Sprintf("out%d", i))

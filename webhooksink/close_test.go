@@ -2,11 +2,7 @@ package webhooksink_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,55 +11,23 @@ import (
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/webhook"
 )
 
-// connCounter is a loopback endpoint that counts the connections open to
-// it, and answers with status.
-type connCounter struct {
-	*httptest.Server
-	mu   sync.Mutex
-	open map[net.Conn]bool
-	reqs int
-}
-
-func newConnCounter(t *testing.T, status int) *connCounter {
+// newConnCounter is a loopback endpoint answering status, whose
+// connections are counted (Conns).
+func newConnCounter(t *testing.T, status int) *testkit.API {
 	t.Helper()
-	c := &connCounter{open: map[net.Conn]bool{}}
-	c.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		c.mu.Lock()
-		c.reqs++
-		c.mu.Unlock()
-		w.WriteHeader(status)
-	}))
-	c.Config.ConnState = func(conn net.Conn, s http.ConnState) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		switch s {
-		case http.StateNew:
-			c.open[conn] = true
-		case http.StateClosed, http.StateHijacked:
-			delete(c.open, conn)
-		}
-	}
-	c.Start()
-	t.Cleanup(c.Close)
-	return c
-}
-
-func (c *connCounter) counts() (open, reqs int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.open), c.reqs
+	return testkit.NewAPI(t, func(w http.ResponseWriter, _ *http.Request, _ string) { w.WriteHeader(status) })
 }
 
 // waitNoConns fails the test unless every connection to c is closed soon.
-func (c *connCounter) waitNoConns(t *testing.T) {
+func waitNoConns(t *testing.T, c *testkit.API) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		open, _ := c.counts()
+		open := c.Conns.Open()
 		if open == 0 {
 			return
 		}
@@ -95,12 +59,12 @@ func TestCloseEndsGoroutinesAndConnections(t *testing.T) {
 	h.put("src", `{"_id": "a"}`, `{"_id": "b"}`, `{"_id": "c"}`, `{"_id": "d"}`, `{"_id": "e"}`)
 	before := goleak.IgnoreCurrent()
 	h.run("out", engine.RunOptions{})
-	if open, reqs := srv.counts(); reqs != 3 || open == 0 {
+	if open, reqs := srv.Conns.Open(), srv.Count(); reqs != 3 || open == 0 {
 		t.Fatalf("the run sent %d requests and left %d connections open; want 3 over a kept-alive connection", reqs, open)
 	}
 	s := hookSink(t, h, "out")
 	closeSink(t, s)
-	srv.waitNoConns(t)
+	waitNoConns(t, srv)
 	goleak.VerifyNone(t, before)
 	closeSink(t, s)
 	goleak.VerifyNone(t, before)
@@ -132,7 +96,7 @@ func TestCloseStopsABatchInFlight(t *testing.T) {
 	if took := closeSink(t, s); took > 5*time.Second {
 		t.Errorf("Close took %v: it waited for the retries instead of stopping them", took)
 	}
-	srv.waitNoConns(t)
+	waitNoConns(t, srv)
 	goleak.VerifyNone(t, before)
 }
 

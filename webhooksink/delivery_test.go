@@ -17,6 +17,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/webhook"
 )
 
@@ -43,20 +44,20 @@ func runErr(t *testing.T, h *harness, pipe, want string) engine.Summary {
 // message carries the message's webhook-id.
 func TestFlakyReceiverDeliversEverythingInOrder(t *testing.T) {
 	rc := newReceiver(t)
-	tr := &tries{}
+	tr := &testkit.Attempts{}
 	var rngMu sync.Mutex
 	rng := rand.New(rand.NewPCG(20240611, 7))
 	const slow, reset = 1, 4 // which attempts (from 0) time out and are dropped
-	rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
-		n := tr.add(r, "")
+	rc.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
+		n := tr.Add(r, "")
 		switch n {
 		case slow:
-			tr.mark(n, "timeout")
+			tr.Mark(n, "timeout")
 			time.Sleep(500 * time.Millisecond) // the attempt timeout is 0.2 s
 			http.Error(w, "too late", http.StatusInternalServerError)
 			return true
 		case reset:
-			tr.mark(n, "reset")
+			tr.Mark(n, "reset")
 			conn, _, err := w.(http.Hijacker).Hijack()
 			if err != nil {
 				t.Errorf("hijack: %v", err)
@@ -69,13 +70,13 @@ func TestFlakyReceiverDeliversEverythingInOrder(t *testing.T) {
 		flaky := rng.Float64() < 0.3
 		rngMu.Unlock()
 		if flaky {
-			tr.mark(n, "500")
+			tr.Mark(n, "500")
 			http.Error(w, "flaky", http.StatusInternalServerError)
 			return true
 		}
-		tr.mark(n, "ok")
+		tr.Mark(n, "ok")
 		return false
-	}
+	})
 	h := newHarness(t, dlPipe(rc.URL, `"max_attempts": 10, "timeout": 0.2`, `"batch_size": 3`))
 	var docs []string
 	for i := range 20 {
@@ -92,7 +93,7 @@ func TestFlakyReceiverDeliversEverythingInOrder(t *testing.T) {
 	h.run("out", engine.RunOptions{})
 
 	// The receiver saw every kind of trouble.
-	ts := tr.all()
+	ts := tr.All()
 	count := map[string]int{}
 	for _, a := range ts {
 		count[a.Result]++
@@ -104,7 +105,7 @@ func TestFlakyReceiverDeliversEverythingInOrder(t *testing.T) {
 	// Every entity arrived, each one's versions in order.
 	versions := map[string][]int{}
 	var sequence []string
-	for _, rec := range rc.records(t) {
+	for _, rec := range records(t, rc) {
 		p := rec["payload"].(map[string]any)
 		id, v := p["_id"].(string), int(p["v"].(float64))
 		versions[id] = append(versions[id], v)
@@ -155,7 +156,7 @@ func TestFlakyReceiverDeliversEverythingInOrder(t *testing.T) {
 			t.Errorf("attempt %d (%s) had webhook-id %s, its retry %s", i, a.Result, a.ID, ts[i+1].ID)
 		}
 	}
-	accepted := reqIDs(rc.requests())
+	accepted := reqIDs(rc.Requests())
 	if len(accepted) != 9 { // 20 entities by 3, then 5 by 3
 		t.Errorf("%d messages accepted, want 9", len(accepted))
 	}
@@ -220,18 +221,18 @@ func TestFlakyReceiverDeliversEverythingInOrder(t *testing.T) {
 // endpoint until it is enabled again or its URL changes.
 func TestGoneDisablesTheEndpoint(t *testing.T) {
 	rc := newReceiver(t)
-	tr := &tries{}
+	tr := &testkit.Attempts{}
 	var gone atomic.Bool
 	gone.Store(true)
-	rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
+	rc.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
 		if gone.Load() {
-			tr.add(r, "410")
+			tr.Add(r, "410")
 			http.Error(w, "no such subscription", http.StatusGone)
 			return true
 		}
-		tr.add(r, "ok")
+		tr.Add(r, "ok")
 		return false
-	}
+	})
 	cfg := func(url string) string { return dlPipe(url, `"max_attempts": 5, "timeout": 2`, `"batch_size": 10`) }
 	h := newHarness(t, cfg(rc.URL))
 	h.put("src", `{"_id":"a"}`, `{"_id":"b"}`, `{"_id":"c"}`)
@@ -239,7 +240,7 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 	if string(sum.Offset) != "null" || lastSeen(t, h, "out") != "" {
 		t.Errorf("the offset moved to %s (stored %q)", sum.Offset, lastSeen(t, h, "out"))
 	}
-	if n := len(tr.all()); n != 1 {
+	if n := len(tr.All()); n != 1 {
 		t.Errorf("%d attempts, want 1: 410 is not retried", n)
 	}
 	s := hookSink(t, h, "out")
@@ -251,7 +252,7 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 	// now answer.
 	gone.Store(false)
 	runErr(t, h, "out", "disabled")
-	if n := len(tr.all()); n != 1 {
+	if n := len(tr.All()); n != 1 {
 		t.Errorf("a disabled endpoint was called %d more times", n-1)
 	}
 
@@ -260,7 +261,7 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.run("out", engine.RunOptions{})
-	if got, want := rc.ops(t), []string{"upsert:a", "upsert:b", "upsert:c"}; !slices.Equal(got, want) {
+	if got, want := ops(t, rc), []string{"upsert:a", "upsert:b", "upsert:c"}; !slices.Equal(got, want) {
 		t.Errorf("after Enable the receiver got %v, want %v", got, want)
 	}
 	if ls := lastSeen(t, h, "out"); ls != "2" {
@@ -269,41 +270,41 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 
 	// Another endpoint says 410; pointing the sink at a new URL enables it.
 	rc2, rc3 := newReceiver(t), newReceiver(t)
-	tr2 := &tries{}
-	rc2.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
-		tr2.add(r, "410")
+	tr2 := &testkit.Attempts{}
+	rc2.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
+		tr2.Add(r, "410")
 		w.WriteHeader(http.StatusGone)
 		return true
-	}
+	})
 	h.put("src", `{"_id":"d"}`, `{"_id":"e"}`)
 	h.load(cfg(rc2.URL))
 	runErr(t, h, "out", "410")
 	runErr(t, h, "out", "disabled")
-	if n := len(tr2.all()); n != 1 {
+	if n := len(tr2.All()); n != 1 {
 		t.Errorf("the gone endpoint got %d attempts, want 1", n)
 	}
 	h.load(cfg(rc3.URL))
 	h.run("out", engine.RunOptions{})
-	if got, want := rc3.ops(t), []string{"upsert:d", "upsert:e"}; !slices.Equal(got, want) {
+	if got, want := ops(t, rc3), []string{"upsert:d", "upsert:e"}; !slices.Equal(got, want) {
 		t.Errorf("the new URL got %v, want %v", got, want)
 	}
 }
 
 // downReceiver answers 500 while down is set, recording every attempt.
-func downReceiver(t *testing.T) (*receiver, *tries, *atomic.Bool) {
+func downReceiver(t *testing.T) (*testkit.Receiver, *testkit.Attempts, *atomic.Bool) {
 	rc := newReceiver(t)
-	tr := &tries{}
+	tr := &testkit.Attempts{}
 	down := &atomic.Bool{}
 	down.Store(true)
-	rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
+	rc.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
 		if down.Load() {
-			tr.add(r, "500")
+			tr.Add(r, "500")
 			http.Error(w, "boom: database down", http.StatusInternalServerError)
 			return true
 		}
-		tr.add(r, "ok")
+		tr.Add(r, "ok")
 		return false
-	}
+	})
 	return rc, tr, down
 }
 
@@ -315,7 +316,7 @@ func TestExhaustedRetriesFailAndDeadLetter(t *testing.T) {
 	h := newHarness(t, dlPipe(rc.URL, `"max_attempts": 3, "timeout": 2`, `"batch_size": 10`))
 	h.put("src", `{"_id":"a","n":1}`, `{"_id":"b","n":2}`)
 	runErr(t, h, "out", "not delivered after 3 attempts")
-	ts := tr.all()
+	ts := tr.All()
 	if len(ts) != 3 {
 		t.Fatalf("%d attempts, want 3", len(ts))
 	}
@@ -356,10 +357,10 @@ func TestExhaustedRetriesFailAndDeadLetter(t *testing.T) {
 
 	down.Store(false)
 	h.run("out", engine.RunOptions{})
-	if ids := reqIDs(rc.requests()); !slices.Equal(ids, []string{id}) {
+	if ids := reqIDs(rc.Requests()); !slices.Equal(ids, []string{id}) {
 		t.Errorf("the recovered receiver got webhook-ids %v, want [%s]", ids, id)
 	}
-	if got, want := rc.ops(t), []string{"upsert:a", "upsert:b"}; !slices.Equal(got, want) {
+	if got, want := ops(t, rc), []string{"upsert:a", "upsert:b"}; !slices.Equal(got, want) {
 		t.Errorf("records %v, want %v", got, want)
 	}
 	if dead := deliveries(t, s, webhook.ListOptions{Dead: true}); len(dead) != 0 {
@@ -380,7 +381,7 @@ func TestDeadLetterModeParksAndResends(t *testing.T) {
 	if string(sum.Offset) != "1" || lastSeen(t, h, "out") != "1" {
 		t.Errorf("offset %s (stored %q), want 1: the run goes on past a dead letter", sum.Offset, lastSeen(t, h, "out"))
 	}
-	ts := tr.all()
+	ts := tr.All()
 	if len(ts) != 2 || ts[0].ID != ts[1].ID {
 		t.Fatalf("attempts %+v, want 2 of one message", ts)
 	}
@@ -399,11 +400,11 @@ func TestDeadLetterModeParksAndResends(t *testing.T) {
 	if d.WebhookID != id {
 		t.Errorf("Resend returned %s, want %s", d.WebhookID, id)
 	}
-	reqs := rc.requests()
+	reqs := rc.Requests()
 	if len(reqs) != 1 || reqs[0].Header.Get("webhook-id") != id || reqs[0].Body != string(dead[0].Body) {
 		t.Fatalf("resent %d requests (%v), want %s with the dead letter's body", len(reqs), reqIDs(reqs), id)
 	}
-	if got, want := rc.ops(t), []string{"upsert:a", "upsert:b"}; !slices.Equal(got, want) {
+	if got, want := ops(t, rc), []string{"upsert:a", "upsert:b"}; !slices.Equal(got, want) {
 		t.Errorf("records %v, want %v", got, want)
 	}
 	if dead := deliveries(t, s, webhook.ListOptions{Dead: true}); len(dead) != 0 {
@@ -418,19 +419,19 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
 			t.Parallel()
 			rc := newReceiver(t)
-			tr := &tries{}
-			rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
-				if tr.add(r, "") == 0 {
+			tr := &testkit.Attempts{}
+			rc.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
+				if tr.Add(r, "") == 0 {
 					w.Header().Set("Retry-After", "1")
 					http.Error(w, "slow down", code)
 					return true
 				}
 				return false
-			}
+			})
 			h := newHarness(t, dlPipe(rc.URL, `"max_attempts": 3, "timeout": 2`, ""))
 			h.put("src", `{"_id":"a"}`)
 			h.run("out", engine.RunOptions{})
-			ts := tr.all()
+			ts := tr.All()
 			if len(ts) != 2 || ts[0].ID != ts[1].ID {
 				t.Fatalf("attempts %+v, want 2 of one message", ts)
 			}
@@ -454,16 +455,16 @@ func TestClientErrorsAreNotRetried(t *testing.T) {
 	}{{http.StatusUnauthorized, 1}, {http.StatusBadRequest, 1}, {http.StatusUnprocessableEntity, 1}, {http.StatusConflict, 3}, {http.StatusInternalServerError, 3}} {
 		t.Run(strconv.Itoa(tc.code), func(t *testing.T) {
 			rc := newReceiver(t)
-			tr := &tries{}
-			rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
-				tr.add(r, strconv.Itoa(tc.code))
+			tr := &testkit.Attempts{}
+			rc.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
+				tr.Add(r, strconv.Itoa(tc.code))
 				http.Error(w, "no", tc.code)
 				return true
-			}
+			})
 			h := newHarness(t, dlPipe(rc.URL, `"max_attempts": 3, "timeout": 2`, ""))
 			h.put("src", `{"_id":"a"}`)
 			runErr(t, h, "out", fmt.Sprintf("not delivered after %d attempt", tc.attempts))
-			if n := len(tr.all()); n != tc.attempts {
+			if n := len(tr.All()); n != tc.attempts {
 				t.Errorf("%d attempts, want %d", n, tc.attempts)
 			}
 		})
@@ -476,25 +477,25 @@ func TestRedirectIsAFailureNotFollowed(t *testing.T) {
 	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
 			target := newReceiver(t)
-			hits := &tries{}
-			target.answer = func(_ int, _ http.ResponseWriter, r *http.Request) bool {
-				hits.add(r, "")
+			hits := &testkit.Attempts{}
+			target.Handle(func(_ int, _ http.ResponseWriter, r *http.Request) bool {
+				hits.Add(r, "")
 				return false
-			}
+			})
 			rc := newReceiver(t)
-			tr := &tries{}
-			rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
-				tr.add(r, strconv.Itoa(code))
+			tr := &testkit.Attempts{}
+			rc.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
+				tr.Add(r, strconv.Itoa(code))
 				http.Redirect(w, r, target.URL+"/moved", code)
 				return true
-			}
+			})
 			h := newHarness(t, dlPipe(rc.URL, `"max_attempts": 2, "timeout": 2`, ""))
 			h.put("src", `{"_id":"a"}`)
 			runErr(t, h, "out", "not delivered after 1 attempt;")
-			if n := len(hits.all()); n != 0 {
+			if n := len(hits.All()); n != 0 {
 				t.Errorf("the redirect target got %d requests", n)
 			}
-			if n := len(tr.all()); n != 1 {
+			if n := len(tr.All()); n != 1 {
 				t.Errorf("%d attempts, want 1", n)
 			}
 			for _, d := range deliveries(t, hookSink(t, h, "out"), webhook.ListOptions{Attempts: true}) {
@@ -521,7 +522,7 @@ func TestReplayAndResend(t *testing.T) {
 	since := time.Now()
 	h.put("src", `{"_id":"f"}`, `{"_id":"g"}`, `{"_id":"h"}`)
 	h.run("out", engine.RunOptions{})
-	orig := rc.requests()
+	orig := rc.Requests()
 	var groups [][]string
 	for _, g := range orig {
 		var ids []string
@@ -539,12 +540,12 @@ func TestReplayAndResend(t *testing.T) {
 	// want (indexes into orig), as they were.
 	replay := func(name string, opts webhook.ReplayOptions, want ...int) {
 		t.Helper()
-		before := len(rc.requests())
+		before := len(rc.Requests())
 		done, err := s.Replay(ctx, opts)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		sent := rc.requests()[before:]
+		sent := rc.Requests()[before:]
 		var wantIDs []string
 		for _, i := range want {
 			wantIDs = append(wantIDs, orig[i].Header.Get("webhook-id"))
@@ -577,9 +578,7 @@ func TestReplayAndResend(t *testing.T) {
 	replay("offsets after 6", webhook.ReplayOptions{FromOffset: &six}, 4)
 	two := int64(2)
 	replay("offsets up to 2", webhook.ReplayOptions{ToOffset: &two}, 0, 1)
-	rc.mu.Lock()
-	rejected := rc.rejected
-	rc.mu.Unlock()
+	rejected := rc.Rejected()
 	if rejected != 0 {
 		t.Errorf("%d requests failed verification", rejected)
 	}
@@ -590,20 +589,20 @@ func TestReplayAndResend(t *testing.T) {
 	if _, err := s.Resend(ctx, "msg_nosuchmessage"); !errors.Is(err, webhook.ErrNoDelivery) {
 		t.Errorf("Resend of an unknown id: %v, want ErrNoDelivery", err)
 	}
-	before := len(rc.requests())
+	before := len(rc.Requests())
 	if _, err := s.Resend(ctx, orig[2].Header.Get("webhook-id")); err != nil {
 		t.Fatal(err)
 	}
-	sent := rc.requests()[before:]
+	sent := rc.Requests()[before:]
 	if len(sent) != 1 || sent[0].Header.Get("webhook-id") != orig[2].Header.Get("webhook-id") || sent[0].Body != orig[2].Body {
 		t.Errorf("Resend sent %v", reqIDs(sent))
 	}
 
 	// Replays and resends leave what the sink thinks the endpoint has
 	// alone: a rerun sends nothing.
-	before = len(rc.requests())
+	before = len(rc.Requests())
 	h.run("out", engine.RunOptions{})
-	if n := len(rc.requests()) - before; n != 0 {
+	if n := len(rc.Requests()) - before; n != 0 {
 		t.Errorf("a rerun after replays sent %d requests", n)
 	}
 
@@ -612,13 +611,6 @@ func TestReplayAndResend(t *testing.T) {
 	if _, err := hookSink(t, fresh, "out").Resend(ctx, orig[0].Header.Get("webhook-id")); !errors.Is(err, webhook.ErrNoDelivery) {
 		t.Errorf("Resend on a sink with no log: %v, want ErrNoDelivery", err)
 	}
-}
-
-// opsOf lists "op:id" for the records of one request.
-func opsOf(t *testing.T, g got) []string {
-	t.Helper()
-	one := &receiver{reqs: []got{g}}
-	return one.ops(t)
 }
 
 // In mirror mode max_delete_ratio stops a run that would delete more than
@@ -635,7 +627,7 @@ func TestMirrorMaxDeleteRatio(t *testing.T) {
 	}
 	h.put("src", docs...)
 	h.run("out", engine.RunOptions{})
-	if n := len(rc.ops(t)); n != 10 {
+	if n := len(ops(t, rc)); n != 10 {
 		t.Fatalf("%d records, want 10", n)
 	}
 	docs = []string{`{"_id":"e0","v":2}`}
@@ -645,12 +637,12 @@ func TestMirrorMaxDeleteRatio(t *testing.T) {
 	h.put("src", docs...)
 
 	runErr(t, h, "out", "max_delete_ratio")
-	for _, op := range rc.ops(t) {
+	for _, op := range ops(t, rc) {
 		if strings.HasPrefix(op, "delete:") {
 			t.Errorf("a run stopped by max_delete_ratio sent %s", op)
 		}
 	}
-	if n := len(rc.ops(t)); n != 10 {
+	if n := len(ops(t, rc)); n != 10 {
 		t.Errorf("the stopped run sent %d records", n-10)
 	}
 	if ls := lastSeen(t, h, "out"); ls != "9" {
@@ -660,7 +652,7 @@ func TestMirrorMaxDeleteRatio(t *testing.T) {
 	h.load(cfg("0.7"))
 	sum := h.run("out", engine.RunOptions{})
 	want := []string{"delete:e1", "delete:e2", "delete:e3", "delete:e4", "delete:e5", "delete:e6", "upsert:e0"}
-	if got := rc.ops(t)[10:]; !slices.Equal(got, want) {
+	if got := ops(t, rc)[10:]; !slices.Equal(got, want) {
 		t.Errorf("with max_delete_ratio 0.7 the run sent %v, want %v", got, want)
 	}
 	if sum.Deleted != 6 {
@@ -689,12 +681,12 @@ func TestMirrorFullRunDeletesWhatDisappeared(t *testing.T) {
 	rc := newReceiver(t)
 	h := newHarness(t, embeddedMirror(rc.URL, "", "x", "y", "z"))
 	h.run("out", engine.RunOptions{})
-	if got, want := rc.ops(t), []string{"upsert:x", "upsert:y", "upsert:z"}; !slices.Equal(got, want) {
+	if got, want := ops(t, rc), []string{"upsert:x", "upsert:y", "upsert:z"}; !slices.Equal(got, want) {
 		t.Fatalf("first run sent %v, want %v", got, want)
 	}
 	h.load(embeddedMirror(rc.URL, "", "x", "z"))
 	sum := h.run("out", engine.RunOptions{})
-	if got, want := rc.ops(t)[3:], []string{"delete:y"}; !slices.Equal(got, want) {
+	if got, want := ops(t, rc)[3:], []string{"delete:y"}; !slices.Equal(got, want) {
 		t.Errorf("after y left the source the run sent %v, want %v", got, want)
 	}
 	if sum.Deleted != 1 {
@@ -705,7 +697,7 @@ func TestMirrorFullRunDeletesWhatDisappeared(t *testing.T) {
 	// holds: no delete goes out.
 	h.load(embeddedMirror(rc.URL, `"max_delete_ratio": 0.5`, "w"))
 	runErr(t, h, "out", "max_delete_ratio")
-	for _, op := range rc.ops(t)[4:] {
+	for _, op := range ops(t, rc)[4:] {
 		if strings.HasPrefix(op, "delete:") {
 			t.Errorf("a full run stopped by max_delete_ratio sent %s", op)
 		}
@@ -730,11 +722,9 @@ func TestKeyRotationSignsWithEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, rc := range map[string]*receiver{"old key": rcOld, "new key": rcNew} {
-		reqs := rc.requests()
-		rc.mu.Lock()
-		rejected := rc.rejected
-		rc.mu.Unlock()
+	for name, rc := range map[string]*testkit.Receiver{"old key": rcOld, "new key": rcNew} {
+		reqs := rc.Requests()
+		rejected := rc.Rejected()
 		if len(reqs) != 1 || rejected != 0 {
 			t.Fatalf("the receiver with the %s accepted %d requests, rejected %d", name, len(reqs), rejected)
 		}
@@ -751,7 +741,7 @@ func TestKeyRotationSignsWithEveryKey(t *testing.T) {
 // A sink without a secret generates one, keeps it in the store, and signs
 // with it, also after the engine is rebuilt.
 func TestGeneratedSecretPersists(t *testing.T) {
-	rc := newRawReceiver(t)
+	rc := testkit.NewReceiver(t, testkit.ReceiverOptions{})
 	cfg := `{"_id": "out", "type": "pipe", "source": {"type": "dataset", "dataset": "src"},
 	  "sink": {"type": "webhook", "url": "` + rc.URL + `",
 	           "retry": {"max_attempts": 2, "initial_delay": 0.01, "max_delay": 0.05, "max_age": 60, "timeout": 2}}}`
@@ -780,7 +770,7 @@ func TestGeneratedSecretPersists(t *testing.T) {
 	if again := secret(); again != sec {
 		t.Errorf("the secret changed from %s to %s when the engine was rebuilt", sec, again)
 	}
-	reqs := rc.requests()
+	reqs := rc.Requests()
 	if len(reqs) != 2 {
 		t.Fatalf("%d requests, want 2", len(reqs))
 	}
@@ -800,17 +790,17 @@ func TestGeneratedSecretPersists(t *testing.T) {
 // only the rest, and nothing twice.
 func TestFailedBatchResendsOnlyWhatWasNotAcknowledged(t *testing.T) {
 	rc := newReceiver(t)
-	tr := &tries{}
+	tr := &testkit.Attempts{}
 	var broken atomic.Bool
 	broken.Store(true)
-	rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
-		if n := tr.add(r, ""); n > 0 && broken.Load() {
-			tr.mark(n, "500")
+	rc.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
+		if n := tr.Add(r, ""); n > 0 && broken.Load() {
+			tr.Mark(n, "500")
 			http.Error(w, "down", http.StatusInternalServerError)
 			return true
 		}
 		return false
-	}
+	})
 	cfg := `{"_id": "out", "type": "pipe", "batch_size": 4, "source": {"type": "dataset", "dataset": "src"},
 	  "sink": {"type": "webhook", "url": "` + rc.URL + `", "secret": "` + testSecret + `", "batch_size": 2,
 	           "retry": {"max_attempts": 1, "initial_delay": 0.01, "max_delay": 0.05, "max_age": 60, "timeout": 2}}}`
@@ -820,27 +810,27 @@ func TestFailedBatchResendsOnlyWhatWasNotAcknowledged(t *testing.T) {
 	if string(sum.Offset) != "null" || lastSeen(t, h, "out") != "" {
 		t.Errorf("the offset moved to %s (stored %q)", sum.Offset, lastSeen(t, h, "out"))
 	}
-	if got, want := rc.ops(t), []string{"upsert:a", "upsert:b"}; !slices.Equal(got, want) {
+	if got, want := ops(t, rc), []string{"upsert:a", "upsert:b"}; !slices.Equal(got, want) {
 		t.Fatalf("first run delivered %v, want %v", got, want)
 	}
-	ts := tr.all()
+	ts := tr.All()
 	if len(ts) != 2 {
 		t.Fatalf("%d attempts, want 2", len(ts))
 	}
 
 	broken.Store(false)
 	sum = h.run("out", engine.RunOptions{})
-	if got, want := rc.ops(t), []string{"upsert:a", "upsert:b", "upsert:c", "upsert:d"}; !slices.Equal(got, want) {
+	if got, want := ops(t, rc), []string{"upsert:a", "upsert:b", "upsert:c", "upsert:d"}; !slices.Equal(got, want) {
 		t.Errorf("after the rerun the receiver has %v, want %v", got, want)
 	}
-	if ids := reqIDs(rc.requests()); len(ids) != 2 || ids[1] != ts[1].ID {
+	if ids := reqIDs(rc.Requests()); len(ids) != 2 || ids[1] != ts[1].ID {
 		t.Errorf("the rerun sent webhook-ids %v; want the failed message %s again", ids, ts[1].ID)
 	}
 	if sum.Written != 2 || lastSeen(t, h, "out") != "3" {
 		t.Errorf("rerun wrote %d, offset %q; want 2 and 3", sum.Written, lastSeen(t, h, "out"))
 	}
 	h.run("out", engine.RunOptions{})
-	if n := len(rc.requests()); n != 2 {
+	if n := len(rc.Requests()); n != 2 {
 		t.Errorf("a third run sent %d more requests", n-2)
 	}
 }
@@ -852,13 +842,13 @@ func TestResentMessageContinuesItsLogEntry(t *testing.T) {
 	rc := newReceiver(t)
 	var down atomic.Bool
 	down.Store(true)
-	rc.answer = func(_ int, w http.ResponseWriter, _ *http.Request) bool {
+	rc.Handle(func(_ int, w http.ResponseWriter, _ *http.Request) bool {
 		if down.Load() {
 			http.Error(w, "down", http.StatusInternalServerError)
 			return true
 		}
 		return false
-	}
+	})
 	h := newHarness(t, dlPipe(rc.URL, `"max_attempts": 2, "timeout": 2`, ""))
 	h.put("src", `{"_id":"a"}`)
 	runErr(t, h, "out", "not delivered after 2 attempts")

@@ -18,7 +18,7 @@ func TestGETFlattensAsValmiDoes(t *testing.T) {
 	h.put("src", `{"_id":"ryan","first_name":"Ryan","last_name":"Salisbury","email":"ryan.salisbury@sakilacustomer.org","active":1}`,
 		`{"_id":"x","first_name":"A B","last_name":"C","email":"c@d","active":0,"nested":{"k":[1,2]}}`)
 	h.run("out", engine.RunOptions{})
-	reqs := rc.requests()
+	reqs := rc.Requests()
 	if len(reqs) != 2 {
 		t.Fatalf("%d requests, want one per record", len(reqs))
 	}
@@ -36,13 +36,13 @@ func TestGETFlattensNestedAndLists(t *testing.T) {
 	h := newHarness(t, sinkPipe(rc.URL, `"method": "GET"`))
 	h.put("src", `{"_id":"n","a":{"b":{"c":true}},"l":["x",{"y":null}],"_hidden":1}`)
 	h.run("out", engine.RunOptions{})
-	q, err := url.ParseQuery(rc.requests()[0].Query)
+	q, err := url.ParseQuery(rc.Requests()[0].Query)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{"_id": "n", "a_b_c": "true", "l_0": "x", "l_1_y": "", "_meta_row_num": "1", "_meta_sync_op": "upsert", "_message_id": "1", "_sync_mode": "upsert"} {
 		if got, ok := q[k]; !ok || got[0] != v {
-			t.Errorf("%s = %q, want %q (query %s)", k, got, v, rc.requests()[0].Query)
+			t.Errorf("%s = %q, want %q (query %s)", k, got, v, rc.Requests()[0].Query)
 		}
 	}
 	if q.Has("_hidden") {
@@ -68,7 +68,7 @@ func TestPOSTRecordFormats(t *testing.T) {
 			h := newHarness(t, sinkPipe(rc.URL, tc.extra))
 			h.put("src", `{"_id":"r","first_name":"Ryan","email":"r@x"}`)
 			h.run("out", engine.RunOptions{})
-			reqs := rc.requests()
+			reqs := rc.Requests()
 			if len(reqs) != 1 || reqs[0].Body != tc.want {
 				t.Fatalf("body %q\nwant %q", reqs, tc.want)
 			}
@@ -87,7 +87,7 @@ func TestMessageIDsGrowOverTheSinksLifeAndRowsPerRun(t *testing.T) {
 	h.put("src", `{"_id":"c"}`)
 	h.run("out", engine.RunOptions{})
 	var got []string
-	for _, r := range rc.records(t) {
+	for _, r := range records(t, rc) {
 		meta := r["payload"].(map[string]any)["_meta"].(map[string]any)
 		b, _ := json.Marshal([]any{r["_message_id"], meta["row_num"]})
 		got = append(got, string(b))
@@ -96,7 +96,7 @@ func TestMessageIDsGrowOverTheSinksLifeAndRowsPerRun(t *testing.T) {
 		t.Errorf("[message id, row] = %v", got)
 	}
 	// Headers are sent, and the webhook-id is per message.
-	reqs := rc.requests()
+	reqs := rc.Requests()
 	if reqs[0].Header.Get("webhook-id") == reqs[1].Header.Get("webhook-id") || !strings.HasPrefix(reqs[0].Header.Get("webhook-id"), "msg_") {
 		t.Errorf("webhook-ids %q %q", reqs[0].Header.Get("webhook-id"), reqs[1].Header.Get("webhook-id"))
 	}
@@ -109,7 +109,7 @@ func TestByteCapCutsBatches(t *testing.T) {
 	h.put("src", `{"_id":"a","v":"`+big+`"}`, `{"_id":"b","v":"`+big+`"}`, `{"_id":"c","v":"`+big+`"}`, `{"_id":"d","v":"`+strings.Repeat("y", 2000)+`"}`)
 	h.run("out", engine.RunOptions{})
 	var sizes []int
-	for _, r := range rc.requests() {
+	for _, r := range rc.Requests() {
 		var recs []any
 		_ = json.Unmarshal([]byte(r.Body), &recs)
 		sizes = append(sizes, len(recs))

@@ -1,23 +1,16 @@
 package webhooksink_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -25,80 +18,27 @@ import (
 // testSecret is a Standard Webhooks secret for the tests.
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-// got is one request as the receiver saw it.
-type got struct {
-	Method string
-	Path   string
-	Query  string
-	Header http.Header
-	Body   string
-}
-
-// receiver is a loopback endpoint that verifies every request with the
-// Standard Webhooks reference library (an independent implementation) and
-// records what it accepted. answer, when set, chooses the response.
-type receiver struct {
-	*httptest.Server
-	t        *testing.T
-	mu       sync.Mutex
-	reqs     []got
-	rejected int
-	answer   func(n int, w http.ResponseWriter, r *http.Request) bool // true: answered
-}
-
-func newReceiver(t *testing.T, secrets ...string) *receiver {
+// newReceiver is a receiver that checks every request's signature with
+// secrets (testSecret when none are given) and answers 204.
+func newReceiver(t *testing.T, secrets ...string) *testkit.Receiver {
 	t.Helper()
 	if len(secrets) == 0 {
 		secrets = []string{testSecret}
 	}
-	var whs []*standardwebhooks.Webhook
-	for _, s := range secrets {
-		wh, err := standardwebhooks.NewWebhook(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		whs = append(whs, wh)
-	}
-	rc := &receiver{t: t}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		for _, wh := range whs {
-			if err := wh.Verify(b, r.Header); err != nil {
-				rc.mu.Lock()
-				rc.rejected++
-				rc.mu.Unlock()
-				t.Errorf("signature rejected by the standard-webhooks library: %v", err)
-				http.Error(w, "bad signature", http.StatusUnauthorized)
-				return
-			}
-		}
-		r.Body = io.NopCloser(bytes.NewReader(b)) // answer may read it too
-		rc.mu.Lock()
-		n := len(rc.reqs)
-		rc.mu.Unlock()
-		if rc.answer != nil && rc.answer(n, w, r) {
-			return
-		}
-		rc.mu.Lock()
-		rc.reqs = append(rc.reqs, got{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(b)})
-		rc.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(rc.Close)
-	return rc
-}
-
-func (rc *receiver) requests() []got {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]got(nil), rc.reqs...)
+	return testkit.NewReceiver(t, testkit.ReceiverOptions{Secrets: secrets})
 }
 
 // records decodes every record the receiver accepted, in order.
-func (rc *receiver) records(t *testing.T) []map[string]any {
+func records(t *testing.T, rc *testkit.Receiver) []map[string]any {
+	t.Helper()
+	return recordsOf(t, rc.Requests()...)
+}
+
+// recordsOf decodes the records of requests, in order.
+func recordsOf(t *testing.T, reqs ...testkit.Request) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	for _, g := range rc.requests() {
+	for _, g := range reqs {
 		var recs []map[string]any
 		if strings.HasPrefix(g.Body, "[") {
 			if err := json.Unmarshal([]byte(g.Body), &recs); err != nil {
@@ -116,10 +56,17 @@ func (rc *receiver) records(t *testing.T) []map[string]any {
 	return out
 }
 
-// opsByID lists "op:id" for each record the receiver accepted, in order.
-func (rc *receiver) ops(t *testing.T) []string {
+// ops lists "op:id" for each record the receiver accepted, in order.
+func ops(t *testing.T, rc *testkit.Receiver) []string {
+	t.Helper()
+	return opsOf(t, rc.Requests()...)
+}
+
+// opsOf lists "op:id" for the records of requests.
+func opsOf(t *testing.T, reqs ...testkit.Request) []string {
+	t.Helper()
 	var out []string
-	for _, r := range rc.records(t) {
+	for _, r := range recordsOf(t, reqs...) {
 		p := r["payload"].(map[string]any)
 		meta, _ := p["_meta"].(map[string]any)
 		out = append(out, meta["sync_op"].(string)+":"+p["_id"].(string))
@@ -137,13 +84,7 @@ type harness struct {
 
 func newHarness(t *testing.T, config string) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir()}
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	h.st = st
+	h := &harness{t: t, dir: t.TempDir(), st: testkit.OpenStore(t)}
 	h.load(config)
 	return h
 }
@@ -151,9 +92,7 @@ func newHarness(t *testing.T, config string) *harness {
 // load (re)builds the engine from a config text.
 func (h *harness) load(config string) {
 	h.t.Helper()
-	if err := os.WriteFile(filepath.Join(h.dir, "p.json"), []byte(config), 0o644); err != nil {
-		h.t.Fatal(err)
-	}
+	testkit.WriteFile(h.t, filepath.Join(h.dir, "p.json"), config)
 	reg := builtin.Registry()
 	cfg, err := pipes.Load(h.dir, pipes.Options{Types: reg})
 	if err != nil {

@@ -26,7 +26,7 @@ func modeRun(t *testing.T, mode string) [][]string {
 	for _, docs := range rounds {
 		h.put("src", docs...)
 		h.run("out", engine.RunOptions{})
-		ops := rc.ops(t)
+		ops := ops(t, rc)
 		out = append(out, ops[before:])
 		before = len(ops)
 	}
@@ -68,31 +68,31 @@ func TestValidAndInvalidStreams(t *testing.T) {
 	  "streams": {"valid": "`+valid.URL+`", "invalid": "`+invalid.URL+`"}`))
 	h.put("src", `{"_id":"good","email":"a@b"}`, `{"_id":"bad","email":"nope"}`, `{"_id":"none"}`)
 	h.run("out", engine.RunOptions{})
-	if got := all.ops(t); len(got) != 3 {
+	if got := ops(t, all); len(got) != 3 {
 		t.Errorf("all stream got %v", got)
 	}
-	if got := valid.ops(t); !slices.Equal(got, []string{"upsert:good"}) {
+	if got := ops(t, valid); !slices.Equal(got, []string{"upsert:good"}) {
 		t.Errorf("valid stream got %v", got)
 	}
-	if got := invalid.ops(t); !slices.Equal(got, []string{"upsert:bad", "upsert:none"}) {
+	if got := ops(t, invalid); !slices.Equal(got, []string{"upsert:bad", "upsert:none"}) {
 		t.Errorf("invalid stream got %v", got)
 	}
-	recs := invalid.records(t)
+	recs := records(t, invalid)
 	meta := recs[0]["payload"].(map[string]any)["_meta"].(map[string]any)
 	if errs, _ := meta["errors"].([]any); len(errs) == 0 {
 		t.Errorf("an invalid record carries no errors: %v", meta)
 	}
-	if got := invalid.requests()[0].Body; !strings.Contains(got, `"type":"invalid"`) && !strings.HasPrefix(got, "[") {
+	if got := invalid.Requests()[0].Body; !strings.Contains(got, `"type":"invalid"`) && !strings.HasPrefix(got, "[") {
 		t.Errorf("body %s", got)
 	}
 	// Fixing an entity moves it: a delete on the invalid stream, an
 	// upsert on the valid one.
 	h.put("src", `{"_id":"bad","email":"fixed@b"}`)
 	h.run("out", engine.RunOptions{})
-	if got := valid.ops(t); !slices.Equal(got, []string{"upsert:good", "upsert:bad"}) {
+	if got := ops(t, valid); !slices.Equal(got, []string{"upsert:good", "upsert:bad"}) {
 		t.Errorf("valid stream got %v", got)
 	}
-	if got := invalid.ops(t); !slices.Equal(got, []string{"upsert:bad", "upsert:none", "delete:bad"}) {
+	if got := ops(t, invalid); !slices.Equal(got, []string{"upsert:bad", "upsert:none", "delete:bad"}) {
 		t.Errorf("invalid stream got %v", got)
 	}
 }
@@ -106,7 +106,7 @@ func TestDryRunShowsAndSendsNothing(t *testing.T) {
 	if _, err := h.eng.Run(ctx, "out", engine.RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if len(rc.requests()) != 0 {
+	if len(rc.Requests()) != 0 {
 		t.Fatal("a dry run sent a request")
 	}
 	if len(shown) != 1 || !strings.HasPrefix(shown[0], "POST "+rc.URL) || !strings.Contains(shown[0], "X-Team: data") || !strings.Contains(shown[0], `"_id":"a"`) {
@@ -114,7 +114,7 @@ func TestDryRunShowsAndSendsNothing(t *testing.T) {
 	}
 	// Nothing was recorded: the real run sends it.
 	h.run("out", engine.RunOptions{})
-	if len(rc.requests()) != 1 {
-		t.Errorf("the real run sent %d requests", len(rc.requests()))
+	if len(rc.Requests()) != 1 {
+		t.Errorf("the real run sent %d requests", len(rc.Requests()))
 	}
 }

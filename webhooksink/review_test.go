@@ -25,7 +25,7 @@ func embeddedPipe(url, entities, extra string) string {
 func TestDeadLetterInFullRunIsNotSweptAway(t *testing.T) {
 	rc := newReceiver(t)
 	var fail atomic.Bool
-	rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
+	rc.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if fail.Load() && strings.Contains(string(body), `"v":2`) {
@@ -33,13 +33,13 @@ func TestDeadLetterInFullRunIsNotSweptAway(t *testing.T) {
 			return true
 		}
 		return false
-	}
+	})
 	h := newHarness(t, embeddedPipe(rc.URL, `{"_id":"x","v":1},{"_id":"y","v":1}`, `, "on_failure": "dead-letter", "batch_size": 1`))
 	h.run("out", engine.RunOptions{Full: true})
 	fail.Store(true)
 	h.load(embeddedPipe(rc.URL, `{"_id":"x","v":2},{"_id":"y","v":1}`, `, "on_failure": "dead-letter", "batch_size": 1`))
 	h.run("out", engine.RunOptions{Full: true})
-	if got := rc.ops(t); slices.Contains(got, "delete:x") {
+	if got := ops(t, rc); slices.Contains(got, "delete:x") {
 		t.Errorf("the sweep deleted x, which exists upstream: %v", got)
 	}
 }
@@ -49,13 +49,13 @@ func TestDeadLetterInFullRunIsNotSweptAway(t *testing.T) {
 func TestFailedSweepIsSentAgain(t *testing.T) {
 	rc := newReceiver(t)
 	var fail atomic.Bool
-	rc.answer = func(_ int, w http.ResponseWriter, r *http.Request) bool {
+	rc.Handle(func(_ int, w http.ResponseWriter, r *http.Request) bool {
 		if fail.Load() {
 			http.Error(w, "no", http.StatusInternalServerError)
 			return true
 		}
 		return false
-	}
+	})
 	h := newHarness(t, embeddedPipe(rc.URL, `{"_id":"x"},{"_id":"y"},{"_id":"z"}`, ""))
 	h.run("out", engine.RunOptions{})
 	h.load(embeddedPipe(rc.URL, `{"_id":"x"},{"_id":"z"}`, ""))
@@ -63,7 +63,7 @@ func TestFailedSweepIsSentAgain(t *testing.T) {
 	runErr(t, h, "out", "not delivered")
 	fail.Store(false)
 	h.run("out", engine.RunOptions{})
-	if got := rc.ops(t); !slices.Equal(got, []string{"upsert:x", "upsert:y", "upsert:z", "delete:y"}) {
+	if got := ops(t, rc); !slices.Equal(got, []string{"upsert:x", "upsert:y", "upsert:z", "delete:y"}) {
 		t.Errorf("sent %v", got)
 	}
 }
@@ -81,7 +81,7 @@ func TestDeleteModeHoldsWhatItSaw(t *testing.T) {
 	h.run("out", engine.RunOptions{})
 	h.put("src", `{"_id":"a","_deleted":true}`)
 	h.run("out", engine.RunOptions{})
-	if got := rc.ops(t); !slices.Equal(got, []string{"delete:a", "delete:a"}) {
+	if got := ops(t, rc); !slices.Equal(got, []string{"delete:a", "delete:a"}) {
 		t.Errorf("sent %v", got)
 	}
 	h.put("src", `{"_id":"b","_deleted":true}`, `{"_id":"c","_deleted":true}`, `{"_id":"d","_deleted":true}`)
@@ -98,7 +98,7 @@ func TestFilteredEntitiesAreDeletions(t *testing.T) {
 	h.run("out", engine.RunOptions{})
 	h.put("src", `{"_id":"a","keep":false}`)
 	h.run("out", engine.RunOptions{})
-	if got := rc.ops(t); !slices.Equal(got, []string{"upsert:a", "delete:a"}) {
+	if got := ops(t, rc); !slices.Equal(got, []string{"upsert:a", "delete:a"}) {
 		t.Errorf("sent %v", got)
 	}
 }
@@ -114,7 +114,7 @@ func TestAppendVersionsInOneBatchHaveTheirOwnIDs(t *testing.T) {
 	}
 	h.run("out", engine.RunOptions{})
 	var ids []string
-	for _, r := range rc.requests() {
+	for _, r := range rc.Requests() {
 		ids = append(ids, r.Header.Get("webhook-id"))
 	}
 	seen := map[string]bool{}
