@@ -188,6 +188,8 @@ func plural(s string) string {
 // booleans, where false is worth saying).
 func defaultText(f pipes.Field, v reflect.Value) string {
 	switch {
+	case f.Default != "" && jsonScalar(f.Default):
+		return "`" + f.Default + "`"
 	case f.Default != "":
 		return codeIdents(f.Default)
 	case f.Required:
@@ -204,6 +206,19 @@ func defaultText(f pipes.Field, v reflect.Value) string {
 		return ""
 	}
 	return "`" + string(j) + "`"
+}
+
+// jsonScalar reports a number, true or false.
+func jsonScalar(s string) bool {
+	var v any
+	if err := stdjson.Unmarshal([]byte(s), &v); err != nil {
+		return false
+	}
+	switch v.(type) {
+	case float64, bool:
+		return true
+	}
+	return false
 }
 
 // orList renders values as "`a`, `b` or `c`".
@@ -226,7 +241,7 @@ func codeList(vs []string) string {
 // identRE matches the names worth setting in code in tag text (which, in a
 // Go struct tag, cannot hold backquotes): property names like _id or
 // schedule_interval, and quoted JSON strings like "pipe".
-var identRE = regexp.MustCompile(`(^|[\s(,;:/])(_[A-Za-z]\w*|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|"[^"\s]*")`)
+var identRE = regexp.MustCompile(`(^|[\s(,;:/{\[])(_[A-Za-z]\w*|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|"[^"\s]*")`)
 
 // codeIdents sets the property names and JSON strings in text in code.
 func codeIdents(s string) string {

@@ -29,7 +29,7 @@ type DTLConfig struct {
 	Rules Rules `json:"rules" cfg:"required" type:"object of rule lists" doc:"{\"default\": [...], \"other\": [...]}: default runs per entity, others via apply"`
 	// TriggerOn, when set, runs the rules only for entities whose value at
 	// key matches value; others pass through unchanged.
-	TriggerOn *dtl.Trigger `json:"trigger_on" type:"{\"key\": PATH, \"value\": V}" doc:"only entities whose value at PATH (default _trigger) matches V (* wildcards for strings) are transformed; the rest pass through unchanged"`
+	TriggerOn *dtl.Trigger `json:"trigger_on" type:"object with \"key\" and \"value\"" doc:"only entities whose value at key (a path, default _trigger) matches value (* wildcards for strings) are transformed; the rest pass through unchanged"`
 	// IDRequired makes an output entity without a string _id an error.
 	IDRequired bool `json:"id_required" doc:"a target or created entity without a string _id fails the run; with false it is left out"`
 }
