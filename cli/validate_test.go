@@ -81,7 +81,9 @@ func TestValidateUnwrittenDatasets(t *testing.T) {
 func TestValidateWrittenDatasets(t *testing.T) {
 	cfg := configDir(t, map[string]string{"p.json": `[
 	 {"_id": "a", "type": "pipe", "source": {"type": "embedded", "entities": []}},
-	 {"_id": "b", "type": "pipe", "source": {"type": "dataset", "dataset": "a"}}]`})
+	 {"_id": "b", "type": "pipe", "source": {"type": "dataset", "dataset": "a"}},
+	 {"_id": "pub", "type": "pipe", "source": {"type": "embedded", "entities": []}, "sink": {"type": "http_endpoint"}},
+	 {"_id": "c", "type": "pipe", "source": {"type": "dataset", "dataset": "pub"}}]`})
 	notAFolder := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notAFolder, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)

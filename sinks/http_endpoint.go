@@ -19,6 +19,8 @@ type HTTPEndpointConfig struct {
 	Filename string `json:"filename" doc:"offered to clients as the download's name in a Content-Disposition header; without it the entities are served inline"`
 	// ContentDisposition is "attachment" (the default) or "inline".
 	ContentDisposition string `json:"content_disposition" enum:"attachment,inline" doc:"the Content-Disposition type sent with filename"`
+
+	dataset string // the pipe's _id, set by PipeDefaults
 }
 
 // Validate checks content_disposition and the filename.
