@@ -8,13 +8,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // authHeaders runs n requests against an API that records the
 // Authorization header, with the system settings auth.
 func authHeaders(t *testing.T, auth string, n int, between time.Duration) ([]string, error) {
 	t.Helper()
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s", `+auth+`, "operations": {"op": {"url": "x", "method": "GET"}}}`, api.URL))
 	tr := mustTransform(t, sys, `{"system": "api", "operation": "op"}`)
 	for i := range n {
@@ -26,14 +28,14 @@ func authHeaders(t *testing.T, auth string, n int, between time.Duration) ([]str
 		}
 	}
 	var out []string
-	for _, r := range api.requests() {
+	for _, r := range api.Requests() {
 		out = append(out, r.Header.Get("Authorization"))
 	}
 	return out, nil
 }
 
 func TestBasicAuth(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		u, p, ok := r.BasicAuth()
 		if !ok || u != "ann" || p != "s3cr:et" {
 			writeJSON(w, 401, map[string]any{"error": "who are you"})
@@ -49,7 +51,7 @@ func TestBasicAuth(t *testing.T) {
 	}
 	sameJSON(t, "entity", out, `[{"_id": "e", "response": {"user": "ann"}}]`)
 	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("ann:s3cr:et"))
-	if got := api.last(t).Header.Get("Authorization"); got != want {
+	if got := api.Last(t).Header.Get("Authorization"); got != want {
 		t.Errorf("Authorization %q, want %q", got, want)
 	}
 }
@@ -73,7 +75,7 @@ func TestBearerAuth(t *testing.T) {
 // tokenServer is an OAuth2 token endpoint that hands out tok-1, tok-2, …
 // valid for expiresIn seconds.
 type tokenServer struct {
-	*apiServer
+	*testkit.API
 	mu        sync.Mutex
 	issued    int
 	expiresIn int
@@ -83,7 +85,7 @@ type tokenServer struct {
 
 func newTokenServer(t *testing.T, expiresIn int) *tokenServer {
 	ts := &tokenServer{expiresIn: expiresIn}
-	ts.apiServer = newAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
+	ts.API = testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
 		form, _ := url.ParseQuery(body)
 		ts.mu.Lock()
 		defer ts.mu.Unlock()
@@ -124,8 +126,8 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	if fmt.Sprint(got) != "[Bearer tok-1 Bearer tok-1 Bearer tok-1]" {
 		t.Errorf("Authorization %q", got)
 	}
-	if ts.count() != 1 {
-		t.Errorf("%d tokens fetched for 3 requests, want 1", ts.count())
+	if ts.Count() != 1 {
+		t.Errorf("%d tokens fetched for 3 requests, want 1", ts.Count())
 	}
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
@@ -133,8 +135,8 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	if f.Get("grant_type") != "client_credentials" || f.Get("scope") != "read write" || f.Get("audience") != "acme" {
 		t.Errorf("token request %v", f)
 	}
-	if r := ts.last(t); r.Method != "POST" || r.Path != "/token" {
-		t.Errorf("token request %s %s", r.Method, r.Path)
+	if r := ts.Last(t); r.Method != "POST" || r.EscapedPath != "/token" {
+		t.Errorf("token request %s %s", r.Method, r.EscapedPath)
 	}
 }
 
@@ -200,8 +202,8 @@ func TestOAuth2ConfiguredAccessToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(got) != "[Bearer given Bearer given]" || ts.count() != 0 {
-		t.Errorf("Authorization %q after %d token requests", got, ts.count())
+	if fmt.Sprint(got) != "[Bearer given Bearer given]" || ts.Count() != 0 {
+		t.Errorf("Authorization %q after %d token requests", got, ts.Count())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // shown collects what a dry run shows.
@@ -58,14 +59,14 @@ func TestDryRunTransform(t *testing.T) {
 		{`{"system": "api", "operation": "create", "side_effects": false}`, true},
 		{`{"system": "api", "operation": "remove"}`, false},
 	} {
-		before, shownBefore := api.count(), out.count()
+		before, shownBefore := api.Count(), out.count()
 		tr := mustTransform(t, sys, c.cfg)
 		in := `{"_id": "e1", "n": 7}`
 		res, err := tr.Transform(ctx, entities(in))
 		if err != nil {
 			t.Fatalf("%s: %v", c.cfg, err)
 		}
-		sent := api.count() > before
+		sent := api.Count() > before
 		if sent != c.sent {
 			t.Errorf("%s: sent %v, want %v", c.cfg, sent, c.sent)
 		}
@@ -113,8 +114,8 @@ func TestDryRunSink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if api.count() != 0 {
-		t.Errorf("a dry run sent %d requests", api.count())
+	if api.Count() != 0 {
+		t.Errorf("a dry run sent %d requests", api.Count())
 	}
 	if stats.Written != 0 || stats.Deleted != 0 {
 		t.Errorf("a dry run counted writes: %+v", stats)
@@ -130,39 +131,39 @@ func TestDryRunSink(t *testing.T) {
 	if _, err := s.Write(component.WithDryRun(context.Background(), out4.show), entities(`{"_id": "a", "n": 1}`, `{"_id": "b", "n": 2}`, `{"_id": "c", "n": 3}`)); err != nil {
 		t.Fatal(err)
 	}
-	if out4.count() != 3 || api.count() != 0 {
-		t.Errorf("workers 4: %d shown, %d sent", out4.count(), api.count())
+	if out4.count() != 3 || api.Count() != 0 {
+		t.Errorf("workers 4: %d shown, %d sent", out4.count(), api.Count())
 	}
 }
 
 func TestDryRunSourceReads(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s", "operations": {"list": {"url": "x", "method": "GET"}, "search": {"url": "search", "method": "POST", "payload": {"q": 1}}}}`, api.URL))
 	var out shown
 	ctx := component.WithDryRun(context.Background(), out.show)
 	src := mustSource(t, sys, `{"system": "api", "operation": "list", "id_expression": "x"}`)
 	err := src.Read(ctx, component.ReadRequest{BatchSize: 10}, func(component.Batch) error { return nil })
-	if err != nil || api.count() != 1 || out.count() != 0 {
-		t.Errorf("a GET source in a dry run: err %v, %d sent, %d shown", err, api.count(), out.count())
+	if err != nil || api.Count() != 1 || out.count() != 0 {
+		t.Errorf("a GET source in a dry run: err %v, %d sent, %d shown", err, api.Count(), out.count())
 	}
 	// A source's requests are reads, whatever their method.
 	src = mustSource(t, sys, `{"system": "api", "operation": "search", "id_expression": "x"}`)
 	err = src.Read(ctx, component.ReadRequest{BatchSize: 10}, func(component.Batch) error { return nil })
-	if err != nil || api.count() != 2 || out.count() != 0 {
-		t.Errorf("a POST source in a dry run: err %v, %d sent, %d shown", err, api.count(), out.count())
+	if err != nil || api.Count() != 2 || out.count() != 0 {
+		t.Errorf("a POST source in a dry run: err %v, %d sent, %d shown", err, api.Count(), out.count())
 	}
 }
 
 func TestDryRunDo(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s"}`, api.URL))
 	var out shown
 	ctx := component.WithDryRun(context.Background(), out.show)
 	_, err := sys.Do(ctx, &Request{Method: "PATCH", URL: api.URL + "/x", Body: []byte("b"), SideEffects: true})
-	if !errors.Is(err, ErrDryRun) || api.count() != 0 || out.String() != "PATCH "+api.URL+"/x\n  b" {
-		t.Errorf("err %v, sent %d, shown %q", err, api.count(), out.String())
+	if !errors.Is(err, ErrDryRun) || api.Count() != 0 || out.String() != "PATCH "+api.URL+"/x\n  b" {
+		t.Errorf("err %v, sent %d, shown %q", err, api.Count(), out.String())
 	}
-	if _, err := sys.Do(ctx, &Request{Method: "GET", URL: api.URL + "/y"}); err != nil || api.count() != 1 {
-		t.Errorf("a request without side effects: err %v, sent %d", err, api.count())
+	if _, err := sys.Do(ctx, &Request{Method: "GET", URL: api.URL + "/y"}); err != nil || api.Count() != 1 {
+		t.Errorf("a request without side effects: err %v, sent %d", err, api.Count())
 	}
 }

@@ -5,73 +5,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/pipes"
 )
-
-// seen is one request as the test server saw it.
-type seen struct {
-	Method string
-	Path   string // escaped path
-	Query  string // raw query
-	URI    string // request URI
-	Header http.Header
-	Body   string
-}
-
-// apiServer is an httptest server that records every request and answers
-// with handle.
-type apiServer struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []seen
-}
-
-// newAPI starts a loopback server; handle may be nil (200 {}).
-func newAPI(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, body string)) *apiServer {
-	t.Helper()
-	a := &apiServer{}
-	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		a.mu.Lock()
-		a.reqs = append(a.reqs, seen{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, URI: r.URL.RequestURI(), Header: r.Header.Clone(), Body: string(b)})
-		a.mu.Unlock()
-		if handle == nil {
-			writeJSON(w, 200, map[string]any{})
-			return
-		}
-		handle(w, r, string(b))
-	}))
-	t.Cleanup(a.Close)
-	return a
-}
-
-func (a *apiServer) requests() []seen {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]seen(nil), a.reqs...)
-}
-
-func (a *apiServer) count() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return len(a.reqs)
-}
-
-func (a *apiServer) last(t *testing.T) seen {
-	t.Helper()
-	r := a.requests()
-	if len(r) == 0 {
-		t.Fatal("the server got no request")
-	}
-	return r[len(r)-1]
-}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

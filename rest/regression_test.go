@@ -13,12 +13,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // A literal string that starts with "~" (transit "~~...") loses its
 // first two characters in a "json" payload.
 func TestRegressionJSONPayloadStripsLiteralTilde(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	r := lookup(t, api, `{"url_pattern": "$URL/%s", "operations": {"op": {"url": "x", "method": "POST"}}}`,
 		`{"_id": "e", "payload": {"s": "~~tuesday", "t": "~~t1"}}`)
 	sameJSON(t, "body", json.RawMessage(r.Body), `{"s": "~tuesday", "t": "~t1"}`)
@@ -30,7 +31,7 @@ func TestRegressionJSONPayloadStripsLiteralTilde(t *testing.T) {
 // The dry run does not show the Authorization header that the system's
 // authentication adds.
 func TestRegressionDryRunHidesAuthenticationHeader(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s", "authentication": "basic", "username": "u", "password": "p", "operations": {"create": {"url": "x", "method": "POST", "payload": {"a": 1}}}}`, api.URL))
 	var out shown
 	if _, err := mustSink(t, sys, `{"system": "api", "operation": "create"}`).Write(component.WithDryRun(context.Background(), out.show), entities(`{"_id": "a"}`)); err != nil {
@@ -47,7 +48,7 @@ func TestRegressionSinceInParamsSentTwice(t *testing.T) {
 	if _, _, err := readAll(t, mustSource(t, sys, `{"system": "api", "operation": "list", "supports_since": true}`), "9"); err != nil {
 		t.Fatal(err)
 	}
-	if got := api.last(t).URI; got != "/rows?updatedAfter=9" {
+	if got := api.Last(t).URI; got != "/rows?updatedAfter=9" {
 		t.Errorf("sent %s", got)
 	}
 	if _, errs := systemConfig(t, `{"url_pattern": "x", "operations": {"op": {"url": "x", "method": "GET", "since_property_location": "manual"}}}`); errs.HasErrors() {
@@ -59,7 +60,7 @@ func TestRegressionSinceInParamsSentTwice(t *testing.T) {
 // since the connection went idle.
 func TestRegressionReadTimeoutCountsIdleTime(t *testing.T) {
 	var n atomic.Int32
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		if n.Add(1) == 2 {
 			time.Sleep(500 * time.Millisecond)
 		}
@@ -78,13 +79,13 @@ func TestRegressionReadTimeoutCountsIdleTime(t *testing.T) {
 
 // A redirect loop on a GET is retried as if the connection had failed.
 func TestRegressionRedirectLoopRetriedAsConnectionError(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		http.Redirect(w, r, r.URL.Path, http.StatusFound)
 	})
 	if err := callOnce(t, `{"url_pattern": "$URL/%s", "connection_retries": 2, "operations": {"op": {"url": "x", "method": "GET"}}}`, api.URL, ""); err == nil {
 		t.Fatal("no error")
 	}
-	if n := api.count(); n != 10 {
+	if n := api.Count(); n != 10 {
 		t.Errorf("%d requests, want 10 (one redirect chain)", n)
 	}
 }
@@ -105,7 +106,7 @@ func TestRegressionRedactURLQueryAt(t *testing.T) {
 
 // Params that all render to sesam:markskip leave a bare "?".
 func TestRegressionTrailingQuestionMark(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	r := lookup(t, api, `{"url_pattern": "$URL/%s", "operations": {"op": {"url": "x", "method": "GET", "params": {"a": "sesam:markskip"}}}}`, `{"_id": "e"}`)
 	if r.URI != "/x" {
 		t.Errorf("sent %q", r.URI)

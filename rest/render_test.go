@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 func TestRenderValueMarkers(t *testing.T) {
@@ -51,7 +53,7 @@ func TestRenderValueMarkers(t *testing.T) {
 // TestTemplatesInRequests checks templates in the URL, headers (keys and
 // values), params and payload as the server receives them.
 func TestTemplatesInRequests(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	sys := newSystem(t, subst(`{
 	  "url_pattern": "$URL/api/%s",
 	  "headers": {"X-System": "fixed"},
@@ -92,9 +94,9 @@ func TestTemplatesInRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := api.last(t)
-	if r.Method != "POST" || r.Path != "/api/items/x1/12" {
-		t.Errorf("request %s %s", r.Method, r.Path)
+	r := api.Last(t)
+	if r.Method != "POST" || r.EscapedPath != "/api/items/x1/12" {
+		t.Errorf("request %s %s", r.Method, r.EscapedPath)
 	}
 	q, _ := url.ParseQuery(r.Query)
 	sameJSON(t, "query", q, `{"n": ["12"], "f": ["2.5"], "list": ["1", "2"], "Custom": ["k"]}`)

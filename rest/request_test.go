@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 func TestSystemURL(t *testing.T) {
@@ -29,19 +31,19 @@ func TestSystemURL(t *testing.T) {
 
 // lookup runs the operation op of a transform once for the entity doc and
 // returns what the server saw.
-func lookup(t *testing.T, api *apiServer, sysJSON, doc string) seen {
+func lookup(t *testing.T, api *testkit.API, sysJSON, doc string) testkit.Request {
 	t.Helper()
 	sys := newSystem(t, subst(sysJSON, api.URL))
 	tr := mustTransform(t, sys, `{"system": "api", "operation": "op"}`)
 	if _, err := transform(t, tr, doc); err != nil {
 		t.Fatal(err)
 	}
-	return api.last(t)
+	return api.Last(t)
 }
 
 func TestRequestURLs(t *testing.T) {
-	api := newAPI(t, nil)
-	other := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
+	other := testkit.NewAPI(t, nil)
 	op := `"operations": {"op": {"url": "{{ entity.u }}", "method": "GET", "params": {"q": "{{ entity.q }}", "many": ["a", "b"]}}}`
 	for _, c := range []struct{ sys, u, wantURI string }{
 		{`{"url_pattern": "$URL/v1/%s", ` + op + `}`, "items/7", "/v1/items/7?many=a&many=b&q=x+y"},
@@ -56,16 +58,16 @@ func TestRequestURLs(t *testing.T) {
 	}
 	// An absolute URL goes where it says.
 	r := lookup(t, api, `{"url_pattern": "$URL/v1/%s", `+op+`}`, `{"_id": "e", "u": "`+other.URL+`/elsewhere", "q": "z"}`)
-	if other.count() != 1 || r.Path != "/v1/items" {
-		t.Errorf("absolute URL: other got %d requests", other.count())
+	if other.Count() != 1 || r.EscapedPath != "/v1/items" {
+		t.Errorf("absolute URL: other got %d requests", other.Count())
 	}
-	if o := other.last(t); o.Path != "/elsewhere" || o.Query != "many=a&many=b&q=z" {
+	if o := other.Last(t); o.EscapedPath != "/elsewhere" || o.Query != "many=a&many=b&q=z" {
 		t.Errorf("absolute URL: other saw %s", o.URI)
 	}
 }
 
 func TestRequestHeaders(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	r := lookup(t, api, `{"url_pattern": "$URL/%s",
 	  "headers": {"X-System": "s", "X-Both": "system", "Accept": "application/json"},
 	  "operations": {"op": {"url": "x", "method": "GET", "headers": {"X-Op": "{{ entity._id }}", "X-Both": "operation"}}}}`, `{"_id": "e1"}`)
@@ -80,7 +82,7 @@ func TestRequestHeaders(t *testing.T) {
 }
 
 func TestPayloadTypes(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	entityDoc := `{"_id": "e1", "name": "Ann & Bob", "when": "~t2020-01-02T03:04:05Z", "price": "~f12.50", "ni": "~:ns:1", "tilde": "~~x", "n": 3, "tags": ["a", "b"]}`
 	sysFor := func(payloadType, extra string) string {
 		return `{"url_pattern": "$URL/%s", "operations": {"op": {"url": "x", "method": "POST"` + payloadType + extra + `,
@@ -127,7 +129,7 @@ func TestPayloadTypes(t *testing.T) {
 	sameJSON(t, "form payload", form, `{"name": ["Ann & Bob"], "tilde": ["~x"], "n": ["3"], "tags": ["a", "b"]}`)
 
 	// text: a string goes as it is; the Content-Type of the operation wins.
-	api2 := newAPI(t, nil)
+	api2 := testkit.NewAPI(t, nil)
 	r = lookup(t, api2, `{"url_pattern": "$URL/%s", "operations": {"op": {"url": "x", "method": "PUT", "payload-type": "text", "payload": "Hello {{ entity.name }}, n={{ entity.n }}"}}}`, entityDoc)
 	if ct := r.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
 		t.Errorf("text Content-Type %q", ct)
@@ -148,7 +150,7 @@ func TestPayloadTypes(t *testing.T) {
 // TestEntityPayload: an entity's own "payload" replaces the configured one
 // and is data, not a template.
 func TestEntityPayload(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	base := `{"url_pattern": "$URL/%s", "operations": {"op": {"url": "x", "method": "POST"EXTRA, "payload": {"configured": true}}}}`
 	doc := `{"_id": "e1", "payload": {"a": "{{ not rendered }}", "when": "~t2020-01-02T03:04:05Z", "d": "~f1.5", "n": 7, "l": [1, {"x": null}]}}`
 
@@ -171,7 +173,7 @@ func TestEntityPayload(t *testing.T) {
 
 func TestStatusCodes(t *testing.T) {
 	status := 200
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		writeRaw(w, status, `{"error": "`+strings.Repeat("x", 400)+`"}`)
 	})
 	run := func(opExtra string, code int) error {
@@ -238,7 +240,7 @@ func TestStatusCodesConfig(t *testing.T) {
 // TestResponseNotJSON: a body that says it is JSON but is not fails with
 // the status and an excerpt; other content types arrive as text.
 func TestResponseBodies(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		switch r.URL.Path {
 		case "/bad":
 			writeRaw(w, 200, "{not json")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sluice-sync/sluice/httpretry"
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // callOnce runs the operation "op" of sysJSON once through a transform.
@@ -28,7 +28,7 @@ func callOnce(t *testing.T, sysJSON, url, transformExtra string) error {
 
 func TestRateLimitingRetriesThenFails(t *testing.T) {
 	for _, status := range []int{429, 503} {
-		api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+		api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 			w.Header().Set("Retry-After", "0")
 			writeRaw(w, status, `{"error": "slow down"}`)
 		})
@@ -38,7 +38,7 @@ func TestRateLimitingRetriesThenFails(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%d: no error", status)
 		}
-		if n := api.count(); n != 4 {
+		if n := api.Count(); n != 4 {
 			t.Errorf("%d: %d requests, want 1 + 3 retries", status, n)
 		}
 		if d := time.Since(start); d > 10*time.Second {
@@ -50,7 +50,7 @@ func TestRateLimitingRetriesThenFails(t *testing.T) {
 
 func TestRateLimitingRetryAfterSeconds(t *testing.T) {
 	var calls atomic.Int32
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		if calls.Add(1) == 1 {
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(429)
@@ -67,8 +67,8 @@ func TestRateLimitingRetryAfterSeconds(t *testing.T) {
 	if d := time.Since(start); d < 900*time.Millisecond || d > 8*time.Second {
 		t.Errorf("took %v; Retry-After: 1 says one second", d)
 	}
-	if api.count() != 2 {
-		t.Errorf("%d requests", api.count())
+	if api.Count() != 2 {
+		t.Errorf("%d requests", api.Count())
 	}
 }
 
@@ -76,7 +76,7 @@ func TestRateLimitingDelayWithoutRetryAfter(t *testing.T) {
 	var calls atomic.Int32
 	var mu sync.Mutex
 	var times []time.Time
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		mu.Lock()
 		times = append(times, time.Now())
 		mu.Unlock()
@@ -92,8 +92,8 @@ func TestRateLimitingDelayWithoutRetryAfter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if api.count() != 4 {
-		t.Errorf("%d requests, want 4", api.count())
+	if api.Count() != 4 {
+		t.Errorf("%d requests, want 4", api.Count())
 	}
 	d := time.Since(start)
 	if d < 150*time.Millisecond || d > 5*time.Second {
@@ -109,33 +109,33 @@ func TestRateLimitingDelayWithoutRetryAfter(t *testing.T) {
 }
 
 func TestRateLimitingRetriesPerOperation(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) { w.WriteHeader(429) })
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) { w.WriteHeader(429) })
 	sys := `{"url_pattern": "$URL/%s", "rate_limiting_retries": 5, "rate_limiting_delay": 0.01,
 	  "operations": {"op": {"url": "x", "method": "GET", "rate_limiting_retries": 1}}}`
 	if err := callOnce(t, sys, api.URL, ""); err == nil {
 		t.Fatal("429 passed")
 	}
-	if n := api.count(); n != 2 {
+	if n := api.Count(); n != 2 {
 		t.Errorf("operation's rate_limiting_retries 1: %d requests", n)
 	}
 	// The component's own setting wins over the operation's.
 	if err := callOnce(t, sys, api.URL, `, "rate_limiting_retries": 0`); err == nil {
 		t.Fatal("429 passed")
 	}
-	if n := api.count(); n != 3 {
+	if n := api.Count(); n != 3 {
 		t.Errorf("component's rate_limiting_retries 0: %d requests in all, want 3", n)
 	}
 	// By default a 429 is not retried.
 	if err := callOnce(t, `{"url_pattern": "$URL/%s", "operations": {"op": {"url": "x", "method": "GET"}}}`, api.URL, ""); err == nil {
 		t.Fatal("429 passed")
 	}
-	if n := api.count(); n != 4 {
+	if n := api.Count(); n != 4 {
 		t.Errorf("default: %d requests in all, want 4", n)
 	}
 	// Other statuses are never retried.
-	api2 := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) { w.WriteHeader(500) })
-	if err := callOnce(t, sys, api2.URL, ""); err == nil || api2.count() != 1 {
-		t.Errorf("500: err %v after %d requests", err, api2.count())
+	api2 := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) { w.WriteHeader(500) })
+	if err := callOnce(t, sys, api2.URL, ""); err == nil || api2.Count() != 1 {
+		t.Errorf("500: err %v after %d requests", err, api2.Count())
 	}
 }
 
@@ -231,35 +231,31 @@ func TestConnectionRetryReachesAServerThatComesUp(t *testing.T) {
 
 // brokenServer reads each request and closes the connection without an
 // answer.
-func brokenServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
+func brokenServer(t *testing.T) *testkit.API {
 	t.Helper()
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
+	return testkit.NewAPI(t, func(w http.ResponseWriter, _ *http.Request, _ string) {
 		conn, _, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			t.Error(err)
 			return
 		}
 		conn.Close()
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &n
+	})
 }
 
 func TestBrokenConnection(t *testing.T) {
 	for _, c := range []struct {
 		method string
-		tries  int32
+		tries  int
 	}{{"POST", 1}, {"PATCH", 1}, {"GET", 2}, {"PUT", 2}, {"DELETE", 2}} {
-		srv, n := brokenServer(t)
+		srv := brokenServer(t)
 		err := callOnce(t, `{"url_pattern": "$URL/%s", "connection_retries": 1,
 		  "operations": {"op": {"url": "x", "method": "`+c.method+`", "payload": {"a": 1}}}}`, srv.URL, `, "side_effects": false`)
 		if err == nil {
 			t.Errorf("%s: no error", c.method)
 			continue
 		}
-		if got := n.Load(); got != c.tries {
+		if got := srv.Count(); got != c.tries {
 			t.Errorf("%s whose connection broke: sent %d times, want %d", c.method, got, c.tries)
 		}
 		mustContain(t, c.method+" error", err.Error(), c.method+" "+srv.URL+"/x")
@@ -267,7 +263,7 @@ func TestBrokenConnection(t *testing.T) {
 }
 
 func TestRetryWaitStopsWithTheContext(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		w.Header().Set("Retry-After", "30")
 		w.WriteHeader(429)
 	})

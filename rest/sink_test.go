@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 const sinkOps = `{"url_pattern": "$URL/%s", "operations": {
@@ -28,7 +29,7 @@ func write(t *testing.T, s component.Sink, docs ...string) (component.WriteStats
 	return s.Write(context.Background(), entities(docs...))
 }
 
-func reqLine(r seen) string {
+func reqLine(r testkit.Request) string {
 	if r.Body == "" {
 		return r.Method + " " + r.URI
 	}
@@ -40,16 +41,16 @@ func reqLine(r seen) string {
 	return r.Method + " " + r.URI + " " + body
 }
 
-func reqLines(a *apiServer) []string {
+func reqLines(a *testkit.API) []string {
 	var out []string
-	for _, r := range a.requests() {
+	for _, r := range a.Requests() {
 		out = append(out, reqLine(r))
 	}
 	return out
 }
 
 func TestSinkEntityShape(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	sys := newSystem(t, subst(sinkOps, api.URL))
 	s := mustSink(t, sys, `{"system": "api", "operation": "upsert", "properties": {"kind": "sink"}}`)
 	stats, err := write(t, s,
@@ -82,7 +83,7 @@ func TestSinkEntityShape(t *testing.T) {
 	if _, err := write(t, s2, `{"_id": "g", "properties": {"kind": "entity"}}`); err != nil {
 		t.Fatal(err)
 	}
-	if got := reqLine(api.last(t)); got != `PUT /things/g {"extra":"","kind":"entity"}` {
+	if got := reqLine(api.Last(t)); got != `PUT /things/g {"extra":"","kind":"entity"}` {
 		t.Errorf("request %s", got)
 	}
 
@@ -91,13 +92,13 @@ func TestSinkEntityShape(t *testing.T) {
 	if _, err := write(t, s, `{"_id": "f"}`); err != nil {
 		t.Fatal(err)
 	}
-	if got := reqLine(api.last(t)); got != `PUT /things/f {"id":"f","kind":"op"}` {
+	if got := reqLine(api.Last(t)); got != `PUT /things/f {"id":"f","kind":"op"}` {
 		t.Errorf("request %s", got)
 	}
 }
 
 func TestSinkDeletedEntities(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	sys := newSystem(t, subst(sinkOps, api.URL))
 	s := mustSink(t, sys, `{"system": "api", "operation": "upsert"}`)
 	stats, err := write(t, s, `{"_id": "a", "_deleted": true}`, `{"_id": "b", "_deleted": false}`)
@@ -111,7 +112,7 @@ func TestSinkDeletedEntities(t *testing.T) {
 		t.Errorf("without delete_operation a deleted entity is skipped; requests:\n%s", got)
 	}
 
-	api = newAPI(t, nil)
+	api = testkit.NewAPI(t, nil)
 	sys = newSystem(t, subst(sinkOps, api.URL))
 	s = mustSink(t, sys, `{"system": "api", "operation": "upsert", "delete_operation": "remove"}`)
 	stats, err = write(t, s, `{"_id": "a", "_deleted": true, "operation": "create"}`, `{"_id": "b"}`)
@@ -131,7 +132,7 @@ func TestSinkDeletedEntities(t *testing.T) {
 }
 
 func TestSinkStatuses(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		if strings.HasSuffix(r.URL.Path, "/missing") {
 			writeRaw(w, 404, `{"error": "no such thing"}`)
 			return
@@ -182,7 +183,7 @@ func TestSinkWorkers(t *testing.T) {
 	var inflight, peak atomic.Int32
 	var mu sync.Mutex
 	arrived := map[string][]int{}
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
 		n := inflight.Add(1)
 		for {
 			p := peak.Load()
@@ -215,8 +216,8 @@ func TestSinkWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Written != ids*rounds || api.count() != ids*rounds {
-		t.Errorf("stats %+v after %d requests", stats, api.count())
+	if stats.Written != ids*rounds || api.Count() != ids*rounds {
+		t.Errorf("stats %+v after %d requests", stats, api.Count())
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -238,7 +239,7 @@ func TestSinkWorkers(t *testing.T) {
 
 func TestSinkWorkersStopOnError(t *testing.T) {
 	var calls atomic.Int32
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
 		calls.Add(1)
 		if strings.HasSuffix(r.URL.Path, "/bad") {
 			writeRaw(w, 500, `{"error": "bad one"}`)

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // pagedAPI serves GET /items?page=N (1-based) from pages; next(n, total)
 // gives the "next" member of page n.
-func pagedAPI(t *testing.T, pages [][]map[string]any, next func(n, total int) any) *apiServer {
+func pagedAPI(t *testing.T, pages [][]map[string]any, next func(n, total int) any) *testkit.API {
 	t.Helper()
-	return newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	return testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		if n == 0 {
 			n = 1
@@ -49,9 +50,9 @@ func ids(es []map[string]any) string {
 	return strings.Join(s, ",")
 }
 
-func uris(a *apiServer) string {
+func uris(a *testkit.API) string {
 	var s []string
-	for _, r := range a.requests() {
+	for _, r := range a.Requests() {
 		s = append(s, r.URI)
 	}
 	return strings.Join(s, " ")
@@ -60,7 +61,7 @@ func uris(a *apiServer) string {
 const listOp = `"list": {"url": "items", "method": "GET", "payload_property": "result.items", "id_expression": "{{ id }}",
 	  "next_page_link": "{{ body.next }}" %s}`
 
-func pagedSource(t *testing.T, api *apiServer, opExtra, srcExtra string) component.Source {
+func pagedSource(t *testing.T, api *testkit.API, opExtra, srcExtra string) component.Source {
 	t.Helper()
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s", "operations": {`+strings.Replace(listOp, "%s", opExtra, 1)+`}}`, api.URL))
 	return mustSource(t, sys, `{"system": "api", "operation": "list"`+srcExtra+`}`)
@@ -149,8 +150,8 @@ func TestPagingEmptyResult(t *testing.T) {
 	api = pagedAPI(t, nil, func(n, total int) any { return fmt.Sprintf("items?page=%d", n+1) })
 	src = pagedSource(t, api, `, "next_page_termination_strategy": ["empty-result"]`, "")
 	es, _, err = readAll(t, src, "")
-	if err != nil || len(es) != 0 || api.count() != 1 {
-		t.Errorf("empty first page: %d entities, %d requests, err %v", len(es), api.count(), err)
+	if err != nil || len(es) != 0 || api.Count() != 1 {
+		t.Errorf("empty first page: %d entities, %d requests, err %v", len(es), api.Count(), err)
 	}
 }
 
@@ -167,7 +168,7 @@ func TestPagingEmptyLinkWithoutStrategy(t *testing.T) {
 // TestPagingOffsetArithmetic pages with {{ body.from + body.count }}.
 func TestPagingOffsetArithmetic(t *testing.T) {
 	const total = 7
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		from, _ := strconv.Atoi(r.URL.Query().Get("from"))
 		var rows []map[string]any
 		for i := from; i < min(from+3, total); i++ {
@@ -194,7 +195,7 @@ func TestPagingOffsetArithmetic(t *testing.T) {
 }
 
 func TestSourceIDAndUpdatedExpressions(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		writeRaw(w, 200, `[{"type": "a", "id": 1, "ts": "2024-01-02"}, {"type": "b", "id": 2, "ts": "2024-03-01"}, {"type": "a", "id": 3, "ts": "2024-02-01"}]`)
 	})
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s", "operations": {"list": {"url": "x", "method": "GET",
@@ -221,9 +222,9 @@ func TestSourceIDAndUpdatedExpressions(t *testing.T) {
 
 // sinceAPI answers the rows whose "u" is above ?since= (or the header
 // X-Since, or the path /after/N).
-func sinceAPI(t *testing.T) *apiServer {
+func sinceAPI(t *testing.T) *testkit.API {
 	rows := []int{5, 12, 9, 3}
-	return newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	return testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		s := r.URL.Query().Get("since")
 		if s == "" {
 			s = r.URL.Query().Get("modifiedAfter")
@@ -268,14 +269,14 @@ func TestSourceSince(t *testing.T) {
 			if ids(es) != "r5,r12,r9,r3" || since != "12" {
 				t.Errorf("first read: %s, since %q (want the largest _updated, 12)", ids(es), since)
 			}
-			if strings.Contains(api.last(t).URI, "since") || api.last(t).Header.Get("X-Since") != "" {
-				t.Errorf("first read sent a since: %s %v", api.last(t).URI, api.last(t).Header)
+			if strings.Contains(api.Last(t).URI, "since") || api.Last(t).Header.Get("X-Since") != "" {
+				t.Errorf("first read sent a since: %s %v", api.Last(t).URI, api.Last(t).Header)
 			}
 			es, since, err = readAll(t, src, "9")
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := api.last(t)
+			r := api.Last(t)
 			if r.URI != c.wantSecond || r.Header.Get("X-Since") != c.header {
 				t.Errorf("second read sent %s (X-Since %q), want %s (%q)", r.URI, r.Header.Get("X-Since"), c.wantSecond, c.header)
 			}
@@ -292,7 +293,7 @@ func TestSourceSince(t *testing.T) {
 }
 
 func TestSourceSinceComparesNumbersNumerically(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		writeRaw(w, 200, `[{"id": "a", "u": 9}, {"id": "b", "u": 10}, {"id": "c", "u": 100000000000000000000000}]`)
 	})
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s", "operations": {"list": {"url": "x", "method": "GET", "id_expression": "{{ id }}", "updated_expression": "{{ u }}"}}}`, api.URL))
@@ -321,7 +322,7 @@ func TestSourceBatchesCommitSinceAtTheEnd(t *testing.T) {
 }
 
 func TestSourceErrors(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		switch r.URL.Path {
 		case "/noid":
 			writeRaw(w, 200, `[{"name": "x"}]`)
@@ -359,7 +360,7 @@ func TestSourceErrors(t *testing.T) {
 
 // TestSourceOwnOperations: a component's operations shadow the system's.
 func TestSourceOwnOperations(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		writeRaw(w, 200, `[{"_id": "`+strings.Trim(r.URL.Path, "/")+`"}]`)
 	})
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s", "operations": {"list": {"url": "system", "method": "GET"}}}`, api.URL))

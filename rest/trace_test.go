@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // traceSecret stands for a $SECRET value; fakeRedact hides it as the
@@ -40,7 +41,7 @@ const traceOps = `{"url_pattern": "$URL/%s", "authentication": "jwt", "jwt_token
     "fail": {"url": "status/500", "method": "GET"}}}`
 
 func TestTraceTransformRequests(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
 		w.Header().Set("Set-Cookie", "session=abc")
 		w.Header().Set("X-Echo", "tenant "+r.Header.Get("X-Tenant"))
 		if r.URL.Path == "/status/500" {
@@ -74,7 +75,7 @@ func TestTraceTransformRequests(t *testing.T) {
 		t.Errorf("response headers %v", e.ResponseHeaders)
 	}
 	// Bodies: the first 100 bytes, with their full size beside them.
-	sent := api.last(t).Body
+	sent := api.Last(t).Body
 	if len(e.RequestBody) != 100 || !strings.HasPrefix(sent, e.RequestBody) || e.RequestBytes != len(sent) {
 		t.Errorf("request body %q (%d bytes), sent %q", e.RequestBody, e.RequestBytes, sent)
 	}
@@ -103,7 +104,7 @@ func mapText(m map[string]string) string {
 }
 
 func TestTraceObjectSettings(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
 		writeRaw(w, 200, `{"tenant": "`+r.Header.Get("X-Tenant")+`", "ø": "æøå"}`)
 	})
 	sys := newSystem(t, subst(traceOps, api.URL))
@@ -126,7 +127,7 @@ func TestTraceObjectSettings(t *testing.T) {
 // Without "trace", or without a trace in the context (a dry run, a
 // push), nothing is recorded.
 func TestTraceOff(t *testing.T) {
-	api := newAPI(t, nil)
+	api := testkit.NewAPI(t, nil)
 	sys := newSystem(t, subst(traceOps, api.URL))
 	for _, js := range []string{`{"system": "api", "operation": "post"}`, `{"system": "api", "operation": "post", "trace": false}`, `{"system": "api", "operation": "post", "trace": null}`} {
 		if entries, omitted, err := traced(t, sys, js, `{"_id": "a"}`); err != nil || len(entries) != 0 || omitted != 0 {
@@ -137,8 +138,8 @@ func TestTraceOff(t *testing.T) {
 	if _, err := tr.Transform(context.Background(), entities(`{"_id": "a"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if api.count() != 4 {
-		t.Errorf("%d requests", api.count())
+	if api.Count() != 4 {
+		t.Errorf("%d requests", api.Count())
 	}
 }
 
@@ -146,7 +147,7 @@ func TestTraceOff(t *testing.T) {
 // connection that failed.
 func TestTraceAttemptsAndErrors(t *testing.T) {
 	calls := 0
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		calls++
 		if calls == 1 {
 			w.Header().Set("Retry-After", "0")
@@ -170,7 +171,7 @@ func TestTraceAttemptsAndErrors(t *testing.T) {
 
 // The source and the sink trace under their own names.
 func TestTraceSourceAndSink(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) { writeRaw(w, 200, `[{"_id": "x"}]`) })
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) { writeRaw(w, 200, `[{"_id": "x"}]`) })
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s", "operations": {"list": {"url": "list", "method": "GET"}, "put": {"url": "x", "method": "PUT"}}}`, api.URL))
 	trace := component.NewTrace(100, nil)
 	ctx := component.WithTrace(context.Background(), trace)

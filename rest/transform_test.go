@@ -5,12 +5,14 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // echoAPI answers each request with what it was: {"method", "path", "body"}
 // and a header X-Echo; /status/N answers N; /list answers a list.
-func echoAPI(t *testing.T) *apiServer {
-	return newAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
+func echoAPI(t *testing.T) *testkit.API {
+	return testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, body string) {
 		w.Header().Set("X-Echo", "yes")
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/status/"):
@@ -166,8 +168,8 @@ func TestTransformTriggerOn(t *testing.T) {
 	  {"_id": "a", "$operation": "lookup", "response": {"method": "GET", "path": "/things/a", "body": ""}},
 	  {"_id": "b", "$operation": "insert", "n": 1.5, "t": "~t2020-01-01T00:00:00Z"},
 	  {"_id": "c"}]`)
-	if api.count() != 1 {
-		t.Errorf("%d requests, want 1", api.count())
+	if api.Count() != 1 {
+		t.Errorf("%d requests, want 1", api.Count())
 	}
 }
 
@@ -210,7 +212,7 @@ func TestTransformPaging(t *testing.T) {
 }
 
 func TestTransformErrorNamesEntityAndOperation(t *testing.T) {
-	api := newAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
+	api := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		writeRaw(w, 502, `{"error": "upstream down"}`)
 	})
 	sys := newSystem(t, subst(`{"url_pattern": "$URL/%s", "operations": {"save": {"url": "things/{{ _id }}", "method": "PUT", "payload": {"a": 1}}}}`, api.URL))

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/sluice-sync/sluice/builtin"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,9 +13,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -25,7 +25,7 @@ import (
 // acme is a minimal in-test version of examples/webhooks/fakeapi: the four
 // webhook operations, a request log and injected failures.
 type acme struct {
-	*httptest.Server
+	*testkit.API
 	mu     sync.Mutex
 	hooks  map[int]hook
 	nextID int
@@ -80,7 +80,7 @@ func newAcme(t *testing.T) *acme {
 		delete(a.hooks, id)
 		a.reply(w, r, 204, nil)
 	})
-	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a.API = testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if status, ok := a.fail[r.Method+" "+r.URL.Path]; ok {
@@ -89,8 +89,7 @@ func newAcme(t *testing.T) *acme {
 			return
 		}
 		mux.ServeHTTP(w, r)
-	}))
-	t.Cleanup(a.Close)
+	})
 	return a
 }
 
@@ -159,11 +158,7 @@ func loadWebhooks(t *testing.T, ctx context.Context, api *acme) (*engine.Engine,
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testkit.OpenStore(t)
 	eng, err := engine.New(ctx, cfg, st, reg, nil)
 	if err != nil {
 		t.Fatal(err)
