@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,8 +18,8 @@ import (
 
 	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
-	"github.com/sluice-sync/sluice/store"
 )
 
 const (
@@ -77,20 +75,13 @@ func benchBodies(n int) [][]byte {
 // one pipe with an http_endpoint source, built as newHarness builds it.
 func benchReceiverHandler(b *testing.B) http.HandlerFunc {
 	b.Helper()
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pipes.json"), []byte(benchReceiverPipesJSON), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	dir := testkit.ConfigDir(b, map[string]string{"pipes.json": benchReceiverPipesJSON})
 	reg := builtin.Registry()
 	cfg, err := pipes.Load(dir, pipes.Options{Types: reg, Env: func(string) (string, bool) { return "", false }, Secrets: lookupSecret})
 	if err != nil {
 		b.Fatalf("load config: %v", err)
 	}
-	st, err := store.Open(b.TempDir(), store.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
+	st := testkit.OpenStore(b)
 	eng, err := engine.New(context.Background(), cfg, st, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)

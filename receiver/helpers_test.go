@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -72,10 +71,7 @@ type harnessOptions struct {
 // newHarnessWith is newHarness over a data folder that restart opens again.
 func newHarnessWith(t *testing.T, config string, o harnessOptions) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pipes.json"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.ConfigDir(t, map[string]string{"pipes.json": config})
 	reg := builtin.Registry()
 	cfg, err := pipes.Load(dir, pipes.Options{Types: reg, Env: func(string) (string, bool) { return "", false }, Secrets: lookupSecret})
 	if err != nil {

@@ -5,14 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sluice-sync/sluice/builtin"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
 )
 
@@ -234,10 +233,7 @@ func TestValidationExpressionRedactsSecrets(t *testing.T) {
 // loadErrors loads a config that must fail and returns the message.
 func loadErrors(t *testing.T, config string) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "pipes.json"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.ConfigDir(t, map[string]string{"pipes.json": config})
 	_, err := pipes.Load(dir, pipes.Options{Types: builtin.Registry(), Secrets: lookupSecret})
 	if err == nil {
 		t.Fatalf("config loaded without errors:\n%s", config)
