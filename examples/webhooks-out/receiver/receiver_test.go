@@ -13,11 +13,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 const (
@@ -25,42 +26,25 @@ const (
 	otherSecret = "whsec_c2VjcmV0LXR3by1mb3Ita2V5LXJvdGF0aW9uIQ=="
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// lines returns the printed lines about webhook requests (not those
+// webhookLines returns the printed lines about webhook requests (not those
 // about control requests).
-func (s *syncBuffer) lines() []string {
-	var out []string
-	for _, l := range strings.Split(strings.TrimSuffix(s.String(), "\n"), "\n") {
+func webhookLines(out *testkit.Buffer) []string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
 		if !strings.Contains(l, "failure rules now") && !strings.Contains(l, " reset: ") {
-			out = append(out, l)
+			lines = append(lines, l)
 		}
 	}
-	return out
+	return lines
 }
 
 // start runs a receiver verifying with secrets (default: secret).
-func start(t *testing.T, secrets ...string) (*httptest.Server, *receiver, *syncBuffer) {
+func start(t *testing.T, secrets ...string) (*httptest.Server, *receiver, *testkit.Buffer) {
 	t.Helper()
 	if len(secrets) == 0 {
 		secrets = []string{secret}
 	}
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	rc, err := newReceiver(secrets, out)
 	if err != nil {
 		t.Fatal(err)
@@ -83,18 +67,7 @@ func send(t *testing.T, client *http.Client, sec, id, method, url, body string) 
 	}
 	req.Header.Set("X-Team", "data")
 	if sec != "" {
-		wh, err := standardwebhooks.NewWebhook(sec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now()
-		sig, err := wh.Sign(id, now, []byte(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set(standardwebhooks.HeaderWebhookID, id)
-		req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-		req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
+		testkit.Sign(t, req, sec, id, body)
 	}
 	if client == nil {
 		client = http.DefaultClient
@@ -173,7 +146,7 @@ func TestSignatureAccepted(t *testing.T) {
 	if err := json.Unmarshal(d.Body, &body); err != nil || len(body) != 2 {
 		t.Fatalf("body %s: %v", d.Body, err)
 	}
-	line := out.lines()[0]
+	line := webhookLines(out)[0]
 	for _, want := range []string{"POST /customers id=msg_1 200 2 records: upsert ada, delete bob"} {
 		if !strings.Contains(line, want) {
 			t.Fatalf("want %q in %q", want, line)
@@ -219,7 +192,7 @@ func TestSignatureRejected(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("%s: status %d", c.name, resp.StatusCode)
 		}
-		if line := out.lines()[i]; !strings.Contains(line, " 401 REJECTED bad signature: "+c.want) {
+		if line := webhookLines(out)[i]; !strings.Contains(line, " 401 REJECTED bad signature: "+c.want) {
 			t.Errorf("%s: line %q", c.name, line)
 		}
 	}
@@ -231,16 +204,8 @@ func TestSignatureRejected(t *testing.T) {
 // signed builds a POST with signedBody's signature and sentBody as body.
 func signed(t *testing.T, sec, id, signedBody, sentBody string) *http.Request {
 	t.Helper()
-	wh, err := standardwebhooks.NewWebhook(sec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	sig, _ := wh.Sign(id, now, []byte(signedBody))
 	r, _ := http.NewRequest(http.MethodPost, "/", strings.NewReader(sentBody))
-	r.Header.Set(standardwebhooks.HeaderWebhookID, id)
-	r.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-	r.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
+	testkit.Sign(t, r, sec, id, signedBody)
 	return r
 }
 
@@ -278,7 +243,7 @@ func TestDuplicate(t *testing.T) {
 	if got := received(t, srv); len(got) != 2 || got[0].WebhookID != "msg_dup" || got[1].WebhookID != "msg_other" {
 		t.Fatalf("received %+v", got)
 	}
-	lines := out.lines()
+	lines := webhookLines(out)
 	if strings.Contains(lines[0], "duplicate") || !strings.Contains(lines[1], "id=msg_dup 200 duplicate: 2 records") {
 		t.Fatalf("lines %q", lines)
 	}
@@ -295,7 +260,7 @@ func TestGETEmptyBody(t *testing.T) {
 		got[0].Query["_valmi_meta__valmi_sync_op"] != "upsert" || got[0].Query["my_first_name"] != "Ada" {
 		t.Fatalf("received %+v", got)
 	}
-	if line := out.lines()[0]; !strings.Contains(line, "GET "+q+" id=msg_get 200 1 record: upsert ada") {
+	if line := webhookLines(out)[0]; !strings.Contains(line, "GET "+q+" id=msg_get 200 1 record: upsert ada") {
 		t.Fatalf("line %q", line)
 	}
 	// A GET whose signature covers a body fails: the signed body is empty.
@@ -315,7 +280,7 @@ func TestRawJSONOutput(t *testing.T) {
 	rc.rawJSON = true
 	post(t, srv, "m1", "/c", "[ {\"_id\": 1} ]")
 	send(t, nil, secret, "m2", http.MethodGet, srv.URL+"/g?a=1", "")
-	lines := out.lines()
+	lines := webhookLines(out)
 	if !strings.HasSuffix(lines[0], ` 200 [{"_id":1}]`) || !strings.HasSuffix(lines[1], ` 200 {"a":"1"}`) {
 		t.Fatalf("lines %q", lines)
 	}
@@ -341,7 +306,7 @@ func TestFailStatus(t *testing.T) {
 	if got := received(t, srv); len(got) != 1 {
 		t.Fatalf("received %+v", got)
 	}
-	lines := out.lines()
+	lines := webhookLines(out)
 	if !strings.Contains(lines[0], "id=m1 500 injected failure (1 more)") || !strings.Contains(lines[1], "500 injected failure (0 more)") ||
 		strings.Contains(lines[len(lines)-1], "duplicate") {
 		t.Fatalf("lines %q", lines)
@@ -401,7 +366,7 @@ func TestFailDelay(t *testing.T) {
 	if got, err := send(t, nil, secret, "slow", http.MethodPost, srv.URL+"/c", `[{"payload": {"_id": "a"}}]`); err != nil || got != http.StatusOK {
 		t.Fatalf("retry: %d %v", got, err)
 	}
-	lines := out.lines()
+	lines := webhookLines(out)
 	if !strings.Contains(lines[0], "200 1 record: ? a (delayed 600ms, 0 more") || !strings.Contains(lines[1], "200 duplicate") {
 		t.Fatalf("lines %q", lines)
 	}
@@ -571,7 +536,7 @@ func TestGenSecret(t *testing.T) {
 func TestRunListensAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-secret", otherSecret + "," + secret, "-fail-status", "503", "-fail-count", "1"}, out, pw)

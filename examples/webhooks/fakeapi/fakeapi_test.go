@@ -1,36 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func start(t *testing.T, seed bool) (*httptest.Server, *syncBuffer) {
+func start(t *testing.T, seed bool) (*httptest.Server, *testkit.Buffer) {
 	t.Helper()
-	log := &syncBuffer{}
+	log := &testkit.Buffer{}
 	a := newAPI(log)
 	if seed {
 		a.seed()
@@ -172,23 +155,13 @@ func TestUnknownEndpoint(t *testing.T) {
 }
 
 func TestEmit(t *testing.T) {
-	type delivery struct {
-		path, topic, contentType, body string
-	}
-	var mu sync.Mutex
-	var got []delivery
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, delivery{r.URL.Path, r.Header.Get("X-Acme-Topic"), r.Header.Get("Content-Type"), string(b)})
-		mu.Unlock()
+	receiver := testkit.NewAPI(t, func(w http.ResponseWriter, r *http.Request, _ string) {
 		if r.URL.Path == "/broken" {
 			w.WriteHeader(500)
 			return
 		}
 		w.Write([]byte("{}"))
-	}))
-	defer receiver.Close()
+	})
 
 	srv, _ := start(t, false)
 	for _, h := range []struct{ addr, topic string }{
@@ -206,16 +179,15 @@ func TestEmit(t *testing.T) {
 	event := `{"order": {"id": 7, "total": 12.5}}`
 	st, body := call(t, "POST", srv.URL+"/emit?topic=order/create", event)
 	expect(t, "emit", st, body, 200, `{"delivered": 1, "failed": 2}`)
-	mu.Lock()
+	got := receiver.Requests()
 	if len(got) != 2 {
 		t.Fatalf("deliveries %+v, want /a and /broken", got)
 	}
 	for _, d := range got {
-		if d.topic != "order/create" || d.contentType != "application/json" || d.body != event {
+		if d.Header.Get("X-Acme-Topic") != "order/create" || d.Header.Get("Content-Type") != "application/json" || d.Body != event {
 			t.Errorf("delivery %+v", d)
 		}
 	}
-	mu.Unlock()
 
 	st, body = call(t, "POST", srv.URL+"/emit?topic=nobody", `{}`)
 	expect(t, "emit to no one", st, body, 200, `{"delivered": 0, "failed": 0}`)
