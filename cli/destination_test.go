@@ -3,49 +3,33 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/notify"
 	"github.com/sluice-sync/sluice/store"
 )
 
-// hookServer records notifications and answers status.
-type hookServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies []string
-	heads  []http.Header
-}
-
-func newHookServer(t *testing.T, status int) *hookServer {
+// newHookServer is a receiver of notifications answering status.
+func newHookServer(t *testing.T, status int) *testkit.Receiver {
 	t.Helper()
-	h := &hookServer{}
-	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		h.mu.Lock()
-		h.bodies, h.heads = append(h.bodies, string(b)), append(h.heads, r.Header.Clone())
-		h.mu.Unlock()
-		w.WriteHeader(status)
-		io.WriteString(w, "ok")
-	}))
-	t.Cleanup(h.Close)
-	return h
+	return testkit.NewReceiver(t, testkit.ReceiverOptions{Reply: testkit.Reply{Status: status, Body: "ok"}})
 }
 
-func (h *hookServer) received() ([]string, []http.Header) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]string(nil), h.bodies...), append([]http.Header(nil), h.heads...)
+// received lists the bodies and headers h got.
+func received(h *testkit.Receiver) ([]string, []http.Header) {
+	var bodies []string
+	var heads []http.Header
+	for _, r := range h.Requests() {
+		bodies, heads = append(bodies, r.Body), append(heads, r.Header)
+	}
+	return bodies, heads
 }
 
 // notifyConfig is a config folder with one pipe, destinations "ops" (with a
@@ -53,7 +37,6 @@ func (h *hookServer) received() ([]string, []http.Header) {
 // both.
 func notifyConfig(t *testing.T, opsURL, genURL string) string {
 	t.Helper()
-	dir := t.TempDir()
 	cfg := fmt.Sprintf(`[
  {"_id": "people", "type": "pipe", "source": {"type": "embedded", "entities": [{"_id": "ada"}, {"_id": "grace"}]}},
  {"_id": "ops", "type": "destination", "url": %q, "secret": "$SECRET(ops)", "headers": {"X-Team": "data"},
@@ -61,10 +44,7 @@ func notifyConfig(t *testing.T, opsURL, genURL string) string {
  {"_id": "gen", "type": "destination", "url": %q, "retry": {"max_attempts": 1, "timeout": 5}},
  {"_id": "all", "type": "subscription", "events": ["*"], "pipes": ["*"], "destinations": ["ops", "gen"]}
 ]`, opsURL, genURL)
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return testkit.ConfigDir(t, map[string]string{"config.json": cfg})
 }
 
 const opsSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -108,7 +88,7 @@ func TestDestinationTest(t *testing.T) {
 	if !strings.Contains(errOut, "generated a signing secret for destination gen: whsec_") {
 		t.Fatalf("no generated secret shown: %s", errOut)
 	}
-	bodies, heads := ok.received()
+	bodies, heads := received(ok)
 	wh, _ := standardwebhooks.NewWebhook(opsSecret)
 	if len(bodies) != 1 || wh.Verify([]byte(bodies[0]), heads[0]) != nil || !strings.Contains(bodies[0], `"test":true`) {
 		t.Fatalf("received: %v", bodies)
@@ -127,10 +107,7 @@ func TestDestinationTest(t *testing.T) {
 		t.Fatalf("unknown: exit %d %s", code, errOut)
 	}
 
-	st, err := store.Open(data, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testkit.OpenStoreAt(t, data)
 	defer st.Close()
 	var outcomes []string
 	st.Scan(notify.LogDataset, store.ReadOptions{}, func(_ uint64, e []byte) error {
@@ -155,7 +132,7 @@ func TestPumpNotifies(t *testing.T) {
 	if code, _, errOut := sluiceIn(t, "", "pump", "people", "--config", cfg, "--data", data, "--dry-run"); code != 0 {
 		t.Fatalf("dry run: %s", errOut)
 	}
-	if b, _ := ops.received(); len(b) != 0 {
+	if b, _ := received(ops); len(b) != 0 {
 		t.Fatalf("a dry run notified: %v", b)
 	}
 
@@ -163,7 +140,7 @@ func TestPumpNotifies(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("pump: exit %d %s", code, errOut)
 	}
-	bodies, heads := ops.received()
+	bodies, heads := received(ops)
 	if len(bodies) != 1 {
 		t.Fatalf("ops got %d notifications by the time pump exited", len(bodies))
 	}
@@ -188,7 +165,7 @@ func TestPumpNotifies(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no generated secret in: %s", errOut)
 	}
-	gbodies, gheads := gen.received()
+	gbodies, gheads := received(gen)
 	whGen, _ := standardwebhooks.NewWebhook(m[1])
 	if len(gbodies) != 1 || whGen.Verify([]byte(gbodies[0]), gheads[0]) != nil {
 		t.Fatalf("gen: %v", gbodies)
@@ -197,7 +174,7 @@ func TestPumpNotifies(t *testing.T) {
 	if code != 0 || strings.Contains(errOut, "whsec_") {
 		t.Fatalf("second pump: exit %d, stderr %s", code, errOut)
 	}
-	gbodies, gheads = gen.received()
+	gbodies, gheads = received(gen)
 	if len(gbodies) != 2 || whGen.Verify([]byte(gbodies[1]), gheads[1]) != nil {
 		t.Fatal("the second run was not signed with the kept secret")
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sluice-sync/sluice/store"
+	"github.com/sluice-sync/sluice/internal/testkit"
 )
 
 // readers has pipes reading a mistyped dataset, an imported one, one far
@@ -63,10 +63,7 @@ func TestValidateUnwrittenDatasets(t *testing.T) {
 	}
 
 	// A data folder held by a running sluice is not checked.
-	st, err := store.Open(data, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testkit.OpenStoreAt(t, data)
 	defer st.Close()
 	_, _, errOut = validate(data)
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
