@@ -16,6 +16,7 @@ import (
 	"github.com/sluice-sync/sluice/dtl"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/entity"
+	"github.com/sluice-sync/sluice/internal/testkit"
 	"github.com/sluice-sync/sluice/pipes"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -130,16 +131,6 @@ func dropStoreMeta(v any) any {
 		}
 	}
 	return v
-}
-
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 func write(t *testing.T, st *store.Store, ds string, docs ...string) {
@@ -376,7 +367,7 @@ const hopOrders = `{"type": "dtl", "rules": {"default": [
   ["add", "amounts", ["hops", {"datasets": ["orders o"], "where": [["eq", "_S._id", "o.cust_id"]], "return": "o.amount"}]]]}}`
 
 func TestHopsAgainstStore(t *testing.T) {
-	st := openStore(t)
+	st := testkit.OpenStore(t)
 	write(t, st, "orders",
 		`{"_id": "o3", "cust_id": "c1", "amount": 30}`,
 		`{"_id": "o1", "cust_id": "c1", "amount": 10}`,
@@ -413,7 +404,7 @@ func TestHopsAgainstStore(t *testing.T) {
 }
 
 func TestHopsIntoMissingDataset(t *testing.T) {
-	st := openStore(t)
+	st := testkit.OpenStore(t)
 	tr := mustBuild(t, st, `{"type": "dtl", "rules": {"default": [["copy", "_id"],
 	  ["add", "x", ["hops", {"datasets": ["later l"], "where": [["eq", "_S._id", "l.ref"]]}]]]}}`)
 	// The index (and so the dataset) exists before any data arrives.
@@ -430,7 +421,7 @@ func TestHopsIntoMissingDataset(t *testing.T) {
 }
 
 func TestHopsByIDListsNumbersAndChains(t *testing.T) {
-	st := openStore(t)
+	st := testkit.OpenStore(t)
 	write(t, st, "customers",
 		`{"_id": "c1", "name": "One", "num": 1}`,
 		`{"_id": "c2", "name": "Two", "num": 2}`,
@@ -471,7 +462,7 @@ func TestHopsByIDListsNumbersAndChains(t *testing.T) {
 }
 
 func TestLookupEntity(t *testing.T) {
-	st := openStore(t)
+	st := testkit.OpenStore(t)
 	write(t, st, "people", `{"_id": "a", "name": "A"}`, `{"_id": "b", "name": "B"}`)
 	write(t, st, "people", `{"_id": "b", "name": "B", "_deleted": true}`)
 	tr := mustBuild(t, st, `{"type": "dtl", "rules": {"default": [
@@ -495,11 +486,7 @@ func TestLookupEntity(t *testing.T) {
 // A store that fails must fail the entity, not look like a missing entity
 // (which could make a rule filter, and so delete, what it should keep).
 func TestLookupEntityStoreErrorFails(t *testing.T) {
-	dir := t.TempDir()
-	st, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testkit.OpenStoreAt(t, t.TempDir())
 	write(t, st, "people", `{"_id": "a", "name": "A"}`)
 	tr := mustBuild(t, st, `{"type": "dtl", "rules": {"default": [
 	  ["copy", "_id"], ["add", "p", ["lookup-entity", "people", "_S.ref"]]]}}`)
@@ -519,7 +506,7 @@ func TestLookupEntityStoreErrorFails(t *testing.T) {
 // share a value): a decimal 1.0 equals the number 1, and two spellings of
 // one instant are the same datetime.
 func TestHopsMatchLikeEq(t *testing.T) {
-	st := openStore(t)
+	st := testkit.OpenStore(t)
 	write(t, st, "things",
 		`{"_id": "t1", "num": 1, "at": "~t2020-01-01T00:00:00.000Z"}`,
 		`{"_id": "t2", "num": 2, "at": "~t2021-01-01T00:00:00Z"}`)
