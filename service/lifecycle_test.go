@@ -79,6 +79,7 @@ func TestReloadAndStopLeaveNothingBehind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer svc.Stop() // on failure too, before goleak looks; a second Stop does nothing
 	runAll := func() {
 		t.Helper()
 		for _, id := range []string{"pull", "push", "hook"} {

@@ -53,8 +53,9 @@ var allowed = map[string][]string{
 	// Tests and tools.
 	"e2e":                            {},
 	"internal/arrows":                {},
-	"internal/testkit":               {"store"},
-	"internal/torture":               {"internal/testkit", "store"},
+	"internal/testkit":               {"internal/gobuild", "store"},
+	"internal/gobuild":               {},
+	"internal/torture":               {"internal/gobuild", "store"},
 	"examples/webhooks/fakeapi":      {},
 	"examples/webhooks-out/receiver": {},
 }
@@ -70,6 +71,9 @@ var forbiddenDeps = map[string][]string{
 	"receiver": append([]string{"builtin", "cli", "service"}, componentPackages...),
 	"notify":   append([]string{"dtl", "component", "engine"}, componentPackages...),
 	"webhook":  {"dtl", "component", "store", "pipes", "webhooksink"},
+	// Programs never link the test utilities (and so the testing package).
+	"cmd/sluice":         {"internal/testkit"},
+	"cmd/sluice-torture": {"internal/testkit"},
 }
 
 func goList(t *testing.T, args ...string) []string {

@@ -1,77 +1,26 @@
 package testkit
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sluice-sync/sluice/internal/gobuild"
 )
 
-const modulePath = "github.com/sluice-sync/sluice"
-
-// ModuleRoot walks up from the working folder to the sluice module's
-// go.mod and returns its folder.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if isSluiceModule(filepath.Join(dir, "go.mod")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("not inside the sluice module")
-		}
-		dir = parent
-	}
-}
-
-func isSluiceModule(gomod string) bool {
-	f, err := os.Open(gomod)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if mod, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module "); ok {
-			return strings.TrimSpace(mod) == modulePath
-		}
-	}
-	return false
-}
-
-// Build runs "go build flags -o out pkg" in the module root; pkg is a
-// path like "./cmd/sluice".
-func Build(ctx context.Context, out, pkg string, flags ...string) error {
-	root, err := ModuleRoot()
-	if err != nil {
-		return err
-	}
-	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go %s in %s: %w\n%s", strings.Join(args, " "), root, err, b)
-	}
-	return nil
-}
+// ModuleRoot is the sluice checkout's folder (see gobuild.ModuleRoot).
+func ModuleRoot() (string, error) { return gobuild.ModuleRoot() }
 
 // Binary builds a package of the module into the test's temporary folder
 // and returns its path; the file is named after the package's folder.
 func Binary(t testing.TB, pkg string, flags ...string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), path.Base(pkg))
-	if err := Build(context.Background(), out, pkg, flags...); err != nil {
+	if err := gobuild.Build(context.Background(), out, pkg, flags...); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -91,7 +40,7 @@ func buildSluice() (string, error) {
 			return
 		}
 		built.path = filepath.Join(built.dir, "sluice")
-		built.err = Build(context.Background(), built.path, "./cmd/sluice")
+		built.err = gobuild.Build(context.Background(), built.path, "./cmd/sluice")
 	})
 	return built.path, built.err
 }

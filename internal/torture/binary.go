@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/sluice-sync/sluice/internal/testkit"
+	"github.com/sluice-sync/sluice/internal/gobuild"
 )
 
 // sluiceBinary returns the binary to torture: the one given, else one built
@@ -26,11 +26,11 @@ func sluiceBinary(ctx context.Context, given, tmp string) (string, error) {
 		}
 		return abs, nil
 	}
-	if _, err := testkit.ModuleRoot(); err != nil {
+	if _, err := gobuild.ModuleRoot(); err != nil {
 		return "", fmt.Errorf("%w: run from its checkout, or give the binary with --bin", err)
 	}
 	out := filepath.Join(tmp, "sluice")
-	if err := testkit.Build(ctx, out, "./cmd/sluice"); err != nil {
+	if err := gobuild.Build(ctx, out, "./cmd/sluice"); err != nil {
 		return "", err
 	}
 	return out, nil
