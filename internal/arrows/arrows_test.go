@@ -76,9 +76,13 @@ var forbiddenDeps = map[string][]string{
 	"cmd/sluice-torture": {"internal/testkit"},
 }
 
-func goList(t *testing.T, args ...string) []string {
+// packages is what one "go list" says of every package of the module: its
+// direct imports and its whole dependency tree (tests aside).
+type packages map[string]struct{ imports, deps []string }
+
+func listPackages(t *testing.T) packages {
 	t.Helper()
-	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	cmd := exec.Command("go", "list", "-f", `{{.ImportPath}}|{{join .Imports " "}}|{{join .Deps " "}}`, "./...")
 	cmd.Dir = "../.."
 	out, err := cmd.Output()
 	if err != nil {
@@ -86,44 +90,57 @@ func goList(t *testing.T, args ...string) []string {
 		if ee, ok := err.(*exec.ExitError); ok {
 			msg = string(ee.Stderr)
 		}
-		t.Fatalf("go list %v: %v\n%s", args, err, msg)
+		t.Fatalf("go list: %v\n%s", err, msg)
 	}
-	return strings.Split(strings.TrimSpace(string(out)), "\n")
+	ps := packages{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		parts := strings.Split(line, "|")
+		if len(parts) != 3 {
+			t.Fatalf("go list printed %q", line)
+		}
+		ps[strings.TrimPrefix(parts[0], module)] = struct{ imports, deps []string }{
+			ownPackages(parts[1]), ownPackages(parts[2])}
+	}
+	return ps
 }
 
-// TestImports checks every package's direct imports of the module's
-// packages against allowed.
-func TestImports(t *testing.T) {
-	for _, line := range goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...") {
-		fields := strings.Fields(line)
-		pkg := strings.TrimPrefix(fields[0], module)
+// ownPackages keeps the module's packages of a space-separated list,
+// relative to the module.
+func ownPackages(list string) []string {
+	var out []string
+	for _, p := range strings.Fields(list) {
+		if rel, ok := strings.CutPrefix(p, module); ok {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
+// TestArrows checks every package's direct imports of the module's
+// packages against allowed, and that no path brings a forbidden package
+// into the packages that must stay generic.
+func TestArrows(t *testing.T) {
+	ps := listPackages(t)
+	for pkg, p := range ps {
 		ok, known := allowed[pkg]
 		if !known {
 			t.Errorf("package %s is not in the allowed imports table (internal/arrows): decide what it may import", pkg)
 			continue
 		}
-		for _, imp := range fields[1:] {
-			if !strings.HasPrefix(imp, module) {
-				continue
-			}
-			imp = strings.TrimPrefix(imp, module)
+		for _, imp := range p.imports {
 			if !slices.Contains(ok, imp) {
 				t.Errorf("%s imports %s, which it may not (allowed: %v)", pkg, imp, ok)
 			}
 		}
 	}
-}
-
-// TestDependencyTrees checks that no path brings a forbidden package into
-// the packages that must stay generic.
-func TestDependencyTrees(t *testing.T) {
 	for pkg, forbidden := range forbiddenDeps {
-		deps := goList(t, "-deps", "./"+pkg)
-		for _, d := range deps {
-			if !strings.HasPrefix(d, module) {
-				continue
-			}
-			if slices.Contains(forbidden, strings.TrimPrefix(d, module)) {
+		p, ok := ps[pkg]
+		if !ok {
+			t.Errorf("forbiddenDeps names %s, which is not a package of the module", pkg)
+			continue
+		}
+		for _, d := range p.deps {
+			if slices.Contains(forbidden, d) {
 				t.Errorf("%s depends (perhaps indirectly) on %s", pkg, d)
 			}
 		}
