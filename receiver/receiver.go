@@ -418,6 +418,12 @@ func storeFailure(err error) *result {
 		return res
 	case errors.Is(err, entity.ErrInvalid):
 		return fail(http.StatusBadRequest, OutcomeBadRequest, "%v", err)
+	case errors.Is(err, engine.ErrClosed):
+		// The request reached the config a reload just replaced; nothing
+		// was written, and a retry reaches the new one.
+		res := fail(http.StatusServiceUnavailable, OutcomeBusy, "%v", err)
+		res.retryAfter = 1
+		return res
 	}
 	return fail(http.StatusInternalServerError, OutcomeError, "%v", err)
 }

@@ -162,3 +162,21 @@ func TestErrorBodyShape(t *testing.T) {
 		t.Errorf("Content-Type %q", ct)
 	}
 }
+
+// A request that reaches an engine a reload has just closed writes nothing
+// and is answered 503 with Retry-After, so the sender retries against the
+// new config.
+func TestReceiveOnClosedEngine(t *testing.T) {
+	h := newHarness(t, basicConfig)
+	if err := h.eng.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := h.post("in", "", "application/json", `{"_id": "a"}`)
+	expect(t, r, 503, "engine was closed")
+	if r.header.Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q, want 1", r.header.Get("Retry-After"))
+	}
+	if n := h.versions("in"); n != 0 {
+		t.Errorf("%d versions written", n)
+	}
+}
