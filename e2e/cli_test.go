@@ -30,12 +30,16 @@ func TestVersionBinary(t *testing.T) {
 		t.Errorf("version with an argument: %v", r)
 	}
 
-	// A build with version control stamping (GOFLAGS may turn it off)
-	// names a commit of the repository.
+	// In a git checkout the tests' binary is built with version control
+	// stamping (GOFLAGS may turn it off), and names a commit of the
+	// repository.
 	if exec.Command("git", "-C", repoRoot, "rev-parse", "--git-dir").Run() != nil {
 		t.Skip("not in a git repository")
 	}
-	stamped := testkit.Binary(t, "./cmd/sluice", "-buildvcs=true")
+	if !testkit.Stamped(t) {
+		t.Fatal("in a git checkout, the tests' binary was built without version control stamping")
+	}
+	stamped := testkit.Sluice(t)
 	out, err := exec.Command(stamped, "version").Output()
 	if err != nil {
 		t.Fatal(err)

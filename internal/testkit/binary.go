@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"sync"
@@ -30,6 +31,7 @@ func Binary(t testing.TB, pkg string, flags ...string) string {
 var built struct {
 	once      sync.Once
 	dir, path string
+	stamped   bool
 	err       error
 }
 
@@ -40,9 +42,30 @@ func buildSluice() (string, error) {
 			return
 		}
 		built.path = filepath.Join(built.dir, "sluice")
-		built.err = gobuild.Build(context.Background(), built.path, "./cmd/sluice")
+		flags := stampFlags()
+		built.stamped = len(flags) > 0
+		built.err = gobuild.Build(context.Background(), built.path, "./cmd/sluice", flags...)
 	})
 	return built.path, built.err
+}
+
+// stampFlags asks for version control stamping (which GOFLAGS may turn
+// off) when the checkout is a git repository, so the one binary the tests
+// share names its commit as a release build does.
+func stampFlags() []string {
+	root, err := gobuild.ModuleRoot()
+	if err != nil || exec.Command("git", "-C", root, "rev-parse", "--git-dir").Run() != nil {
+		return nil
+	}
+	return []string{"-buildvcs=true"}
+}
+
+// Stamped reports whether Sluice's binary was built with version control
+// stamping.
+func Stamped(t testing.TB) bool {
+	t.Helper()
+	Sluice(t)
+	return built.stamped
 }
 
 // Sluice returns the sluice binary, built from ./cmd/sluice at the first
