@@ -37,7 +37,7 @@ func SpecSection(s Spec) Section {
 // config structs' tags and defaults, so the page cannot drift from the code.
 func WriteReference(w io.Writer, title, intro string, sections []Section) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# %s\n\n<!-- Generated from the component specs by `go test ./builtin -run TestReference -update`; do not edit. -->\n\n%s\n", title, strings.TrimSpace(intro))
+	fmt.Fprintf(&b, "# %s\n\n<!-- Generated from the component specs by `go test ./cli -run TestReference -update`; do not edit. -->\n\n%s\n", title, strings.TrimSpace(intro))
 	// A config type with a section of its own is not shown again inside
 	// another (the pipe's pump).
 	shown := map[reflect.Type]bool{}

@@ -1,24 +1,23 @@
-package builtin
+package cli
 
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/sluice-sync/sluice/builtin"
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/pipes"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/reference from the component specs")
-
 // TestReference fails when docs/reference is not what the specs generate.
+// (-update is the flag the golden tests share: it rewrites the pages.)
 func TestReference(t *testing.T) {
-	pages, err := Reference()
+	pages, err := builtin.Reference()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,10 +37,10 @@ func TestReference(t *testing.T) {
 		}
 		have, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatalf("%v (run go test ./builtin -run TestReference -update)", err)
+			t.Fatalf("%v (run go test ./cli -run TestReference -update)", err)
 		}
 		if !bytes.Equal(have, want) {
-			t.Errorf("docs/reference/%s is out of date; run go test ./builtin -run TestReference -update", name)
+			t.Errorf("docs/reference/%s is out of date; run go test ./cli -run TestReference -update", name)
 		}
 	}
 	entries, err := os.ReadDir(dir)
@@ -60,7 +59,7 @@ func TestReference(t *testing.T) {
 func TestSpecsAreDocumented(t *testing.T) {
 	pipe, pump := pipes.ReferenceConfigs()
 	configs := map[string]any{"pipe": pipe, "pump": pump}
-	for _, s := range Specs() {
+	for _, s := range builtin.Specs() {
 		name := string(s.Kind) + " " + s.Type
 		if strings.TrimSpace(s.Doc) == "" {
 			t.Errorf("%s: no Doc", name)
@@ -97,14 +96,14 @@ func checkFieldDocs(t *testing.T, path string, typ reflect.Type, seen map[reflec
 // TestExamplesLoad loads every spec's example, placed in a pipe (or, for a
 // system, on its own), and wants no error and no warning.
 func TestExamplesLoad(t *testing.T) {
-	reg := Registry()
+	reg := builtin.Registry()
 	systems := []string{}
-	for _, s := range Specs() {
+	for _, s := range builtin.Specs() {
 		if s.Kind == component.KindSystem {
 			systems = append(systems, s.Example)
 		}
 	}
-	for _, s := range Specs() {
+	for _, s := range builtin.Specs() {
 		t.Run(string(s.Kind)+"/"+s.Type, func(t *testing.T) {
 			var obj string
 			switch s.Kind {
