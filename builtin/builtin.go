@@ -21,16 +21,19 @@ func Specs() []component.Spec {
 		sources.DatasetSpec,
 		sources.HTTPEndpointSpec,
 		rest.SourceSpec,
+		component.ConditionalSpec(component.KindSource, "sources", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dataset", "dataset": "crm-customers"}, "test": {"type": "embedded", "entities": [{"_id": "1", "name": "Ada"}]}}}`),
 		// Transforms.
 		transforms.DTLSpec,
 		transforms.EmitChildrenSpec,
 		rest.TransformSpec,
+		component.ConditionalSpec(component.KindTransform, "transforms", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dtl", "rules": {"default": [["copy", "*"]]}}, "test": [{"type": "dtl", "rules": {"default": [["copy", "*"], ["add", "test", true]]}}]}}`),
 		// Sinks.
 		sinks.DatasetSpec,
 		sinks.NullSpec,
 		sinks.HTTPEndpointSpec,
 		rest.SinkSpec,
 		webhooksink.SinkSpec,
+		component.ConditionalSpec(component.KindSink, "sinks", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dataset", "dataset": "customers"}, "test": {"type": "null"}}}`),
 		// Systems.
 		rest.SystemSpec,
 	}

@@ -121,7 +121,12 @@ func TestExamplesLoad(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(all), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			env := func(string) (string, bool) { return "http://127.0.0.1:1", true }
+			env := func(name string) (string, bool) {
+				if name == "node-env" { // the conditional examples' condition
+					return "prod", true
+				}
+				return "http://127.0.0.1:1", true
+			}
 			cfg, err := pipes.Load(dir, pipes.Options{Types: reg, Env: env, Secrets: env})
 			if err != nil {
 				t.Fatalf("the example does not load:\n%v", err)

@@ -16,7 +16,8 @@ import (
 func registry(t *testing.T) *component.Registry {
 	t.Helper()
 	r := component.NewRegistry()
-	r.MustRegister(sources.EmbeddedSpec, sources.DatasetSpec, sources.HTTPEndpointSpec, sinks.DatasetSpec, sinks.NullSpec, sinks.HTTPEndpointSpec)
+	r.MustRegister(sources.EmbeddedSpec, sources.DatasetSpec, sources.HTTPEndpointSpec, sinks.DatasetSpec, sinks.NullSpec, sinks.HTTPEndpointSpec,
+		component.ConditionalSpec(component.KindSource, "sources", "{}"), component.ConditionalSpec(component.KindSink, "sinks", "{}"))
 	return r
 }
 
@@ -134,7 +135,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		`3.json:1:9: /_id: duplicate _id "dup" (first defined at `,
 		`4.json:1:1: missing required property "source"`,
 		`4.json:1:40: /sourc: unknown property "sourc" (did you mean "source"?)`,
-		`5.json:4:22: /source/type: unknown source type "embeded" (known: "dataset", "embedded", "http_endpoint")`,
+		`5.json:4:22: /source/type: unknown source type "embeded" (did you mean "embedded"? known: "conditional", "dataset", "embedded", "http_endpoint")`,
 		`5.json:5:75: /sink/deletion_tracking: expected a boolean, got a string`,
 		`5.json:6:20: /pump/mode: mode must be "scheduled", "manual" or "off", not "sometimes"`,
 		`5.json:6:52: /pump/cron_expression: bad cron expression`,

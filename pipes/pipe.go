@@ -83,9 +83,11 @@ func (l *loader) pipe(n *Node) *Pipe {
 		p.BatchSize = *doc.BatchSize
 	}
 	if doc.Source != nil {
-		var sok bool
-		p.Source, sok = l.component("source", doc.Source, p.ID)
+		srcs, sok := l.expanded("source", doc.Source, p.ID, 0)
 		ok = ok && sok
+		if len(srcs) == 1 {
+			p.Source = srcs[0]
+		}
 	}
 	p.Namespaces = doc.namespaces(p.Source.Type)
 	if doc.Transform != nil {
@@ -94,15 +96,17 @@ func (l *loader) pipe(n *Node) *Pipe {
 			items = doc.Transform.Items
 		}
 		for _, item := range items {
-			t, tok := l.component("transform", item, p.ID)
+			ts, tok := l.expanded("transform", item, p.ID, 0)
 			ok = ok && tok
-			p.Transforms = append(p.Transforms, t)
+			p.Transforms = append(p.Transforms, ts...)
 		}
 	}
 	if doc.Sink != nil {
-		var sok bool
-		p.Sink, sok = l.component("sink", doc.Sink, p.ID)
+		sinks, sok := l.expanded("sink", doc.Sink, p.ID, 0)
 		ok = ok && sok
+		if len(sinks) == 1 {
+			p.Sink = sinks[0]
+		}
 	} else {
 		p.Sink = l.defaultSink(n, p.ID)
 	}
@@ -161,7 +165,7 @@ func (l *loader) component(kind string, n *Node, pipeID string) (Component, bool
 	}
 	cfg, ok := l.opts.Types.NewConfig(kind, typ.Str)
 	if !ok {
-		l.errs.Add(typ, "unknown %s type %q (known: %s)", kind, typ.Str, knownList(l.opts.Types.Types(kind)))
+		l.errs.Add(typ, "%s", unknownType(kind, typ.Str, l.opts.Types.Types(kind)))
 		return Component{}, false
 	}
 	errs := Decode(withoutKeys(n, genericKeys), cfg)
@@ -176,7 +180,7 @@ func (l *loader) system(n *Node, kind string) *System {
 	typ := n.Get("type")
 	cfg, ok := l.opts.Types.NewConfig("system", kind)
 	if !ok {
-		l.errs.Add(typ, "unknown system type %q (known: %s)", "system:"+kind, knownList(prefixed("system:", l.opts.Types.Types("system"))))
+		l.errs.Add(typ, "%s", unknownType("system", kind, l.opts.Types.Types("system")))
 		return nil
 	}
 	errs := Decode(withoutKeys(n, map[string]bool{"_id": true, "type": true, "name": true, "description": true, "comment": true, "metadata": true}), cfg)
