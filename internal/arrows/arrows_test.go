@@ -49,6 +49,7 @@ var allowed = map[string][]string{
 	"entity":    {},
 	"httpjson":  {},
 	"httpretry": {},
+	"pycsv":     {},
 
 	// Tests and tools.
 	"e2e":                            {},
