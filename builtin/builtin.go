@@ -20,6 +20,9 @@ func Specs() []component.Spec {
 		sources.EmbeddedSpec,
 		sources.DatasetSpec,
 		sources.HTTPEndpointSpec,
+		sources.UnionDatasetsSpec,
+		sources.MergeDatasetsSpec,
+		sources.EmptySpec,
 		rest.SourceSpec,
 		component.ConditionalSpec(component.KindSource, "sources", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dataset", "dataset": "crm-customers"}, "test": {"type": "embedded", "entities": [{"_id": "1", "name": "Ada"}]}}}`),
 		// Transforms.
