@@ -20,7 +20,7 @@ type datasetRef struct {
 }
 
 // readDatasets lists the datasets a pipe's source reads by name, each at
-// the source's "dataset" property if it has one.
+// the source's "dataset" property, or its item of "datasets", if it has one.
 func readDatasets(p *pipes.Pipe) []datasetRef {
 	c, ok := p.Source.Config.(component.ReadsDataset)
 	if !ok {
@@ -32,7 +32,13 @@ func readDatasets(p *pipes.Pipe) []datasetRef {
 	}
 	var refs []datasetRef
 	for _, name := range c.SourceDatasets() {
-		refs = append(refs, datasetRef{name, n})
+		at := n
+		if list := p.Source.Node.Get("datasets"); list != nil {
+			if i := slices.IndexFunc(list.Items, func(it *pipes.Node) bool { return it != nil && it.Str == name }); i >= 0 {
+				at = list.Items[i]
+			}
+		}
+		refs = append(refs, datasetRef{name, at})
 	}
 	return refs
 }
