@@ -18,6 +18,8 @@ type Compiler struct {
 	aliases  map[string]bool // dataset aliases in scope (inside hops)
 	refs     map[string]bool // when set, collects the aliases an expression uses
 	joinKeys []JoinKey       // indexes the hops in these rules need
+
+	exprIndexes map[string]*exprIndex // indexes on join expressions, by dataset, alias and expression
 }
 
 type ruleRef struct {

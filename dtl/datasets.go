@@ -22,3 +22,16 @@ type JoinKey struct {
 	Dataset string
 	Path    []string
 }
+
+// DatasetChanges is what a join on an expression needs besides Datasets:
+// a way to follow a dataset, so the index on the expression's values is
+// built once and then kept current from the changes alone. Datasets that
+// do not implement it cannot serve such joins.
+type DatasetChanges interface {
+	// Changes calls fn, in offset order, with the latest version (deleted
+	// or not) of every entity of dataset written at offset from or later,
+	// and returns the offset to read from next time: one past the last
+	// version it saw, or from itself when there was none. A dataset that
+	// does not exist has no changes.
+	Changes(ctx context.Context, dataset string, from uint64, fn func(e *Dict) error) (next uint64, err error)
+}

@@ -11,8 +11,8 @@ import (
 func TestFamilyFunctionsOddArguments(t *testing.T) {
 	names := []string{"boolean", "is-boolean", "and", "or", "not", "all", "any", "eq", "neq", "gt", "gte", "lt", "lte",
 		"coalesce", "coalesce-args", "if-null", "is-null", "is-not-null", "is-empty", "is-not-empty",
-		"dict", "is-dict", "has-key", "items", "key-values", "keys", "values", "path", "apply-ns",
-		"is-ni", "ni", "ni-collapse", "ni-expand", "ni-id", "ni-ns", "hash128"}
+		"dict", "is-dict", "has-key", "items", "key-values", "keys", "values", "path", "apply-ns", "strip-ns",
+		"is-ni", "ni", "ni-collapse", "ni-expand", "ni-id", "ni-ns", "hash128", "completeness"}
 	vals := []string{`null`, `true`, `0`, `-1.5`, `"~f1.5"`, `"x"`, `"a:b"`, `"murmur3"`, `"~:a:b"`, `"~rhttp://x/y"`,
 		`"~bAAE="`, `"~t2015-01-01T00:00:00Z"`, `{"a": [1, {"b": null}]}`, `["list"]`, `["list", null, "s", ["list", 1]]`,
 		`"_S."`, `"_S.a"`}

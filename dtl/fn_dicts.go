@@ -459,3 +459,56 @@ func (cfg *nsSettings) nested(v Value) Value {
 	}
 	return v
 }
+
+func init() {
+	RegisterFunc(&Func{
+		Name: "strip-ns", Family: "dictionaries",
+		Args:    "VALUES(value-expression{1})",
+		Doc:     "Removes the namespaces from the property names of the dicts in VALUES, recursively (through nested dicts and the dicts in lists), as the remove_namespaces pipe property does for entities: what comes before the first \":\" of a name goes. Values, _id's included, are kept as they are; anything but a dict in VALUES is dropped. Names that become equal keep the last value.",
+		MinArgs: 1, MaxArgs: 1,
+		Examples: []Example{
+			{Expr: `["strip-ns", {"ns1:b": 1, "ns2:c": 2}]`, Want: `{"b": 1, "c": 2}`},
+			{Expr: `["strip-ns", {"myns:_id": "myns:123", "myns:foo": 1, "myns:$bar": {"myns:baz": [{"x:y": 2}, 3]}, "plain": true}]`,
+				Want: `{"_id": "myns:123", "foo": 1, "$bar": {"baz": [{"y": 2}, 3]}, "plain": true}`},
+			{Expr: `["strip-ns", ["list", {"a:b": 1}, "not a dict", {"c:d:e": 2}]]`, Want: `[{"b": 1}, {"d:e": 2}]`},
+			{Expr: `["strip-ns", ["apply-ns", "myns", {"_id": "123", "foo": {"bar": 1}}]]`, Want: `{"_id": "myns:123", "foo": {"bar": 1}}`},
+		},
+		Eval: func(_ *Ctx, args []Value) (Value, error) {
+			return MapValues(args[0], func(v Value) (Value, bool) {
+				d, ok := v.(*Dict)
+				if !ok {
+					return nil, false
+				}
+				return stripNamespaces(d), true
+			}), nil
+		},
+	})
+}
+
+// stripNamespaces is d with every property name, at any depth, without
+// its namespace.
+func stripNamespaces(d *Dict) *Dict {
+	out := NewDict(d.Len())
+	d.Range(func(k string, v Value) bool {
+		if _, id, found := strings.Cut(k, ":"); found {
+			k = id
+		}
+		out.Set(k, stripNestedNamespaces(v))
+		return true
+	})
+	return out
+}
+
+func stripNestedNamespaces(v Value) Value {
+	switch x := v.(type) {
+	case *Dict:
+		return stripNamespaces(x)
+	case List:
+		out := make(List, len(x))
+		for i, e := range x {
+			out[i] = stripNestedNamespaces(e)
+		}
+		return out
+	}
+	return v
+}

@@ -147,3 +147,17 @@ func fmix64(k uint64) uint64 {
 	k ^= k >> 33
 	return k
 }
+
+func init() {
+	RegisterFunc(&Func{
+		Name: "completeness", Family: "misc",
+		Args:    "VIA_DATASET_ID(string{1}), DATASET_ID(string{1})",
+		Doc:     "The completeness timestamp of dataset DATASET_ID as dataset VIA_DATASET_ID has recorded it, or null when there is no such record. sluice does not propagate completeness timestamps between datasets (the completeness feature is not implemented), so no dataset holds such a record and the result is always null.",
+		MinArgs: 2, MaxArgs: 2,
+		Examples: []Example{
+			{Expr: `["completeness", "pipe-that-doesnt-have-pipe1-upstream", "pipe1"]`, Want: `null`},
+			{Expr: `["completeness", "pipe1", "pipe1"]`, Want: `null`},
+		},
+		Eval: func(_ *Ctx, _ []Value) (Value, error) { return nil, nil },
+	})
+}

@@ -1,6 +1,7 @@
 package dtl
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -27,12 +28,16 @@ type hopSpec struct {
 }
 
 // hopStep binds one alias: candidates are the entities of dataset whose
-// value at path equals a value of key (evaluated with what is bound so far).
+// value at path (or, with index, whose value of an expression) shares a
+// value of key (evaluated with what is bound so far). A step for an or of
+// joins has branches instead: its candidates are the union of theirs.
 type hopStep struct {
 	alias, dataset string
 	path           []string
 	key            Expr
-	subset         *Subset // from "subsets": candidates outside it are skipped
+	index          *exprIndex // set: the join's side on the alias is this expression
+	union          []hopStep  // set: an or of joins, each reaching the alias
+	subset         *Subset    // from "subsets": candidates outside it are skipped
 }
 
 // joinEq is an eq between two sides of a join: true when they share a
@@ -61,6 +66,69 @@ func (e joinEq) Eval(c *Ctx) (Value, error) {
 	return false, nil
 }
 
+// anyJoin is an or of joins that reaches an alias: true when one of them
+// shares a value.
+type anyJoin []joinEq
+
+func (e anyJoin) Eval(c *Ctx) (Value, error) {
+	for _, j := range e {
+		v, err := j.Eval(c)
+		if err != nil || v == true {
+			return v, err
+		}
+	}
+	return false, nil
+}
+
+// whereCond compiles a where-condition as whereExpr does, and also
+// recognises an or whose branches are all joins: it stays a filter (its
+// eqs compare as eq does) unless the plan needs it to reach an alias.
+func (cp *Compiler) whereCond(n *pipes.Node) (e Expr, join *whereJoin, or *whereOr) {
+	if !isCall(n, "or") || len(n.Items) < 2 {
+		e, join = cp.whereExpr(n)
+		return e, join, nil
+	}
+	for _, b := range n.Items[1:] {
+		if !isCall(b, "eq") || len(b.Items) != 3 {
+			return cp.Expr(n), nil, nil
+		}
+	}
+	or = &whereOr{}
+	branches := make([]Expr, 0, len(n.Items)-1)
+	for _, b := range n.Items[1:] {
+		be, j := cp.whereExpr(b)
+		if j == nil {
+			or = nil
+			branches = append(branches, be)
+			continue
+		}
+		branches = append(branches, &callExpr{f: funcs["eq"], args: []Expr{j.a, j.b}, node: b})
+		if or != nil {
+			or.branches = append(or.branches, j)
+		}
+	}
+	return &callExpr{f: funcs["or"], args: branches, node: n}, nil, or
+}
+
+func isCall(n *pipes.Node, name string) bool {
+	return n.Kind == pipes.Array && len(n.Items) > 0 && n.Items[0].Kind == pipes.String && n.Items[0].Str == name
+}
+
+// whereOr is an or of joins, and where its filter sits in the spec.
+type whereOr struct {
+	branches []*whereJoin
+	filter   int
+}
+
+// joinFilter is the or as a join: true when a branch shares a value.
+func (o *whereOr) joinFilter() Expr {
+	e := make(anyJoin, len(o.branches))
+	for i, j := range o.branches {
+		e[i] = joinEq{j.a, j.b}
+	}
+	return e
+}
+
 // whereExpr compiles a where-condition: an eq between sides that use
 // different aliases is a join (shared value); anything else is a filter.
 func (cp *Compiler) whereExpr(n *pipes.Node) (e Expr, join *whereJoin) {
@@ -86,7 +154,7 @@ func (cp *Compiler) whereExpr(n *pipes.Node) (e Expr, join *whereJoin) {
 		// A join relates two different things (the source, aliases); an
 		// eq with a constant side is a filter.
 		if len(ra) > 0 && len(rb) > 0 && !sameKeys(ra, rb) {
-			return joinEq{a, b}, &whereJoin{a: a, b: b, ra: ra, rb: rb}
+			return joinEq{a, b}, &whereJoin{a: a, b: b, ra: ra, rb: rb, na: n.Items[1], nb: n.Items[2]}
 		}
 		return &callExpr{f: funcs["eq"], args: []Expr{a, b}, node: n}, nil
 	}
@@ -109,6 +177,7 @@ func sameKeys(a, b map[string]bool) bool {
 type whereJoin struct {
 	a, b   Expr
 	ra, rb map[string]bool
+	na, nb *pipes.Node
 }
 
 func compileHops(cp *Compiler, n *pipes.Node, args []*pipes.Node) Expr {
@@ -172,36 +241,53 @@ func (cp *Compiler) hopSpec(n *pipes.Node, last bool) *hopSpec {
 		}
 	}
 	var joins []*whereJoin
+	var ors []*whereOr
 	var filters []Expr
 	for _, c := range conds {
-		e, j := cp.whereExpr(c)
+		e, j, or := cp.whereCond(c)
 		if j != nil {
 			joins = append(joins, j)
 		}
+		if or != nil {
+			or.filter = len(filters)
+			ors = append(ors, or)
+		}
 		filters = append(filters, e)
-		_ = e
 	}
 	// Plan: bind the aliases one at a time, each through a join whose other
 	// side uses only what is already bound. That is what lets an index
-	// serve every step; an alias no join reaches would need a scan.
+	// serve every step; an alias no join reaches would need a scan. Joins
+	// on a property path come first (the plans they made before expression
+	// joins existed stay as they were), then joins on an expression, then
+	// ors of joins.
 	bound := map[string]bool{}
 	remaining := append([]aliasDef(nil), defs...)
 	for len(remaining) > 0 {
 		progress := false
-		for i, d := range remaining {
-			step, ok := cp.planStep(d.name, d.dataset, joins, bound)
-			if !ok {
-				continue
+		for mode := planPath; mode <= planOr && !progress; mode++ {
+			for i, d := range remaining {
+				step, or, ok := cp.planStep(d.name, d.dataset, joins, ors, bound, mode)
+				if !ok {
+					continue
+				}
+				if or != nil {
+					filters[or.filter] = or.joinFilter()
+				}
+				spec.steps = append(spec.steps, step)
+				bound[d.name] = true
+				cp.addJoinKeys(step)
+				remaining = append(remaining[:i], remaining[i+1:]...)
+				progress = true
+				break
 			}
-			spec.steps = append(spec.steps, step)
-			bound[d.name] = true
-			cp.joinKeys = append(cp.joinKeys, JoinKey{Dataset: d.dataset, Path: step.path})
-			remaining = append(remaining[:i], remaining[i+1:]...)
-			progress = true
-			break
 		}
 		if !progress {
-			cp.Errorf(remaining[0].node, "hops: no join reaches alias %q; add an eq between a property of %q and the source or an alias bound before it", remaining[0].name, remaining[0].name)
+			d := remaining[0]
+			msg := fmt.Sprintf("hops: no join reaches alias %q; add an eq between a property of %q (or an expression on %q alone) and the source or an alias bound before it", d.name, d.name, d.name)
+			if why := whyNotIndexable(d.name, joins, ors); why != "" {
+				msg += "; " + why
+			}
+			cp.Errorf(d.node, "%s", msg)
 			return nil
 		}
 	}
@@ -273,31 +359,218 @@ func (cp *Compiler) hopSpec(n *pipes.Node, last bool) *hopSpec {
 	return spec
 }
 
-// planStep finds a join that reaches alias from what is bound: one side a
-// plain path on the alias, the other using only bound aliases (or none).
-func (cp *Compiler) planStep(alias, dataset string, joins []*whereJoin, bound map[string]bool) (hopStep, bool) {
+// The kinds of join the planner tries, in order.
+const (
+	planPath = iota // a property path on the alias: a property index
+	planExpr        // an expression on the alias alone: an expression index
+	planOr          // an or of joins that each reach the alias: their union
+)
+
+// planStep finds a join of the given kind that reaches alias from what is
+// bound. For an or, it returns the or too, whose filter the caller makes
+// a join.
+func (cp *Compiler) planStep(alias, dataset string, joins []*whereJoin, ors []*whereOr, bound map[string]bool, mode int) (hopStep, *whereOr, bool) {
+	if mode == planOr {
+		for _, or := range ors {
+			step := hopStep{alias: alias, dataset: dataset}
+			for _, j := range or.branches {
+				b, ok := cp.reach(alias, dataset, j, bound, planPath)
+				if !ok {
+					b, ok = cp.reach(alias, dataset, j, bound, planExpr)
+				}
+				if !ok {
+					step.union = nil
+					break
+				}
+				step.union = append(step.union, b)
+			}
+			if step.union != nil {
+				return step, or, true
+			}
+		}
+		return hopStep{}, nil, false
+	}
 	for _, j := range joins {
-		for _, side := range [2]struct {
-			e     Expr
-			refs  map[string]bool
-			other Expr
-			orefs map[string]bool
-		}{{j.a, j.ra, j.b, j.rb}, {j.b, j.rb, j.a, j.ra}} {
-			p, ok := side.e.(*pathExpr)
-			if !ok || p.variable != alias || len(p.steps) == 0 || len(side.refs) != 1 {
-				continue
-			}
-			usable := true
-			for k := range side.orefs {
-				usable = usable && (bound[k] || !cp.aliases[k])
-			}
-			if !usable {
-				continue
-			}
+		if step, ok := cp.reach(alias, dataset, j, bound, mode); ok {
+			return step, nil, true
+		}
+	}
+	return hopStep{}, nil, false
+}
+
+// joinSide is one side of a join seen from the alias being bound.
+type joinSide struct {
+	e     Expr
+	refs  map[string]bool
+	node  *pipes.Node
+	other Expr
+	orefs map[string]bool
+}
+
+func (j *whereJoin) sides() [2]joinSide {
+	return [2]joinSide{{j.a, j.ra, j.na, j.b, j.rb}, {j.b, j.rb, j.nb, j.a, j.ra}}
+}
+
+// reach makes the step binding alias through join j, when one side is on
+// the alias (a property path for planPath, an indexable expression for
+// planExpr) and the other uses only what is bound (or no alias at all).
+func (cp *Compiler) reach(alias, dataset string, j *whereJoin, bound map[string]bool, mode int) (hopStep, bool) {
+	for _, side := range j.sides() {
+		usable := true
+		for k := range side.orefs {
+			usable = usable && (bound[k] || !cp.aliases[k])
+		}
+		if !usable {
+			continue
+		}
+		p, isPath := side.e.(*pathExpr)
+		switch {
+		case mode == planPath && isPath && p.variable == alias && len(p.steps) > 0 && len(side.refs) == 1:
 			return hopStep{alias: alias, dataset: dataset, path: p.steps, key: side.other}, true
+		case mode == planExpr && side.node != nil && indexableReason(alias, side.refs, side.node) == "":
+			return hopStep{alias: alias, dataset: dataset, key: side.other, index: cp.exprIndex(alias, dataset, side.e, side.node)}, true
 		}
 	}
 	return hopStep{}, false
+}
+
+// exprIndex returns the index of e over dataset, one per expression and
+// dataset in a program.
+func (cp *Compiler) exprIndex(alias, dataset string, e Expr, n *pipes.Node) *exprIndex {
+	key := dataset + "\x00" + alias + "\x00" + string(n.JSON())
+	if ix := cp.exprIndexes[key]; ix != nil {
+		return ix
+	}
+	if cp.exprIndexes == nil {
+		cp.exprIndexes = map[string]*exprIndex{}
+	}
+	ix := newExprIndex(alias, dataset, e, n)
+	cp.exprIndexes[key] = ix
+	return ix
+}
+
+// addJoinKeys records the property indexes a step needs.
+func (cp *Compiler) addJoinKeys(st hopStep) {
+	for _, b := range st.union {
+		cp.addJoinKeys(b)
+	}
+	if st.index == nil && st.union == nil {
+		cp.joinKeys = append(cp.joinKeys, JoinKey{Dataset: st.dataset, Path: st.path})
+	}
+}
+
+// whyNotIndexable explains, for the error of an alias no join reaches,
+// why a join with an expression on it could not be indexed.
+func whyNotIndexable(alias string, joins []*whereJoin, ors []*whereOr) string {
+	all := append([]*whereJoin(nil), joins...)
+	for _, or := range ors {
+		all = append(all, or.branches...)
+	}
+	for _, j := range all {
+		for _, side := range j.sides() {
+			if !side.refs[alias] || side.node == nil {
+				continue
+			}
+			if _, isPath := side.e.(*pathExpr); isPath {
+				continue
+			}
+			if why := indexableReason(alias, side.refs, side.node); why != "" {
+				return fmt.Sprintf("%s cannot be indexed: %s", side.node.JSON(), why)
+			}
+		}
+	}
+	return ""
+}
+
+// indexableReason says why an expression cannot serve as the side of a
+// join on alias, or "" when it can: its value must depend on the alias's
+// entity alone, so that an index over the dataset holds it.
+func indexableReason(alias string, refs map[string]bool, n *pipes.Node) string {
+	if !refs[alias] {
+		return fmt.Sprintf("it does not refer to %q", alias)
+	}
+	var others []string
+	for k := range refs {
+		if k != alias && k != "_" {
+			others = append(others, k)
+		}
+	}
+	if len(others) > 0 {
+		sort.Strings(others)
+		return fmt.Sprintf("it refers to %s as well as %q; the side on an alias may refer to that alias only", strings.Join(others, ", "), alias)
+	}
+	if refs["_"] && usesOuterItem(n) {
+		return "it refers to \"_\" outside a function expression"
+	}
+	if name := callsUnindexable(n); name != "" {
+		return fmt.Sprintf("it calls %s, which reads other datasets or rules, so the index could not follow its changes", name)
+	}
+	return ""
+}
+
+// unindexable are the functions whose result does not depend on their
+// arguments alone.
+var unindexable = map[string]bool{"hops": true, "apply-hops": true, "lookup-entity": true, "is-changed": true, "apply": true}
+
+func callsUnindexable(n *pipes.Node) string {
+	if n.Kind != pipes.Array || len(n.Items) == 0 || n.Items[0].Kind != pipes.String {
+		return ""
+	}
+	if n.Items[0].Str == "literal" {
+		return ""
+	}
+	if unindexable[n.Items[0].Str] {
+		return n.Items[0].Str
+	}
+	for _, a := range n.Items[1:] {
+		if name := callsUnindexable(a); name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// usesOuterItem reports whether "_" appears in n outside the function
+// expressions (map's FUNCTION and friends) that bind it.
+func usesOuterItem(n *pipes.Node) bool {
+	switch n.Kind {
+	case pipes.String:
+		return strings.HasPrefix(n.Str, "_.")
+	case pipes.Array:
+		if len(n.Items) == 0 || n.Items[0].Kind != pipes.String {
+			return false
+		}
+		f, ok := funcs[n.Items[0].Str]
+		if !ok || f.Name == "literal" {
+			return false
+		}
+		args := n.Items[1:]
+		bound := lambdaArgs(f, len(args))
+		for i, a := range args {
+			if i >= bound && usesOuterItem(a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lambdaArgs counts the leading arguments of a call of f with n arguments
+// that are function expressions (evaluated with "_" bound per item): by
+// f's argument spec, they come first, before the value arguments.
+func lambdaArgs(f *Func, n int) int {
+	values, lambdas := 0, 0
+	for _, spec := range strings.Split(f.Args, "), ") {
+		if strings.Contains(spec, "function-expression") || strings.Contains(spec, "default-value-expression") {
+			lambdas++
+		} else {
+			values++
+		}
+	}
+	if lambdas == 0 {
+		return 0
+	}
+	return max(n-values, 0)
 }
 
 func (h *hopsExpr) Eval(c *Ctx) (Value, error) {
@@ -381,21 +654,8 @@ func (s *hopSpec) once(c *Ctx, ds Datasets, input Value) (List, error) {
 			rows = append(rows, rc)
 			return nil
 		}
-		st := s.steps[i]
-		kv, err := st.key.Eval(rc)
-		if err != nil {
-			return err
-		}
-		var keys []Value
-		for _, k := range AsList(kv) {
-			if k != nil {
-				keys = append(keys, k)
-			}
-		}
-		if len(keys) == 0 {
-			return nil
-		}
-		cands, err := lookup(rc, ds, st, keys)
+		st := &s.steps[i]
+		cands, err := st.candidates(rc, ds)
 		if err != nil {
 			return err
 		}
@@ -444,6 +704,46 @@ func (s *hopSpec) once(c *Ctx, ds Datasets, input Value) (List, error) {
 		}
 	}
 	return out, nil
+}
+
+// candidates finds the entities one step may bind: through the index of
+// its join, or for an or of joins the union of each one's, by _id.
+func (st *hopStep) candidates(c *Ctx, ds Datasets) ([]*Dict, error) {
+	if st.union != nil {
+		var out []*Dict
+		seen := map[string]bool{}
+		for i := range st.union {
+			cands, err := st.union[i].candidates(c, ds)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range cands {
+				if id := entityID(e); !seen[id] {
+					seen[id] = true
+					out = append(out, e)
+				}
+			}
+		}
+		sort.SliceStable(out, func(i, j int) bool { return entityID(out[i]) < entityID(out[j]) })
+		return out, nil
+	}
+	kv, err := st.key.Eval(c)
+	if err != nil {
+		return nil, err
+	}
+	var keys []Value
+	for _, k := range AsList(kv) {
+		if k != nil {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if st.index != nil {
+		return st.index.lookup(c, ds, keys)
+	}
+	return lookup(c, ds, *st, keys)
 }
 
 // lookup finds the candidates for one step: by _id directly, else through
@@ -496,7 +796,7 @@ func (p *Program) JoinKeys() []JoinKey { return p.joinKeys }
 func init() {
 	RegisterFunc(&Func{
 		Name: "hops", Family: "hops", Args: "HOPS_SPEC(dict{>=1})",
-		Doc:     "Joins into other datasets. Each spec has \"datasets\" (\"dataset-id alias\"), \"where\" (conditions; an eq between aliases is a join, matching when the sides share a value), and optional \"return\", \"recurse\", \"exclude_root\", \"max_depth\". Every alias must be reached by a join, which an index serves. Results are ordered by _id; deleted entities never match.",
+		Doc:     "Joins into other datasets. Each spec has \"datasets\" (\"dataset-id alias\"), \"where\" (conditions; an eq between aliases is a join, matching when the sides share a value), and optional \"return\", \"recurse\", \"exclude_root\", \"max_depth\". Every alias must be reached by a join, which an index serves: the join's side on the alias is a property path, or an expression on that alias alone (indexed by its values); an or of joins that each reach the alias is served by the union of their lookups. Results are ordered by _id; deleted entities never match.",
 		MinArgs: 1, MaxArgs: -1,
 		Examples: []Example{
 			{Expr: `["hops", {"datasets": ["orders o"], "where": [["eq", "_S._id", "o.cust_id"], ["eq", "o.type", "BILLING"]], "return": "o._id"}]`,
@@ -505,6 +805,10 @@ func init() {
 				Source: `{"_id": "c1"}`, Rules: hopsExampleData, Want: `[{"_id": "o2", "cust_id": "c1", "type": "SHIPPING"}]`},
 			{Expr: `["hops", {"datasets": ["orders o"], "where": [["eq", "_S.customers", "o.cust_id"]], "return": ["list", "o._id", "o.type"]}]`,
 				Source: `{"customers": ["c2", "c1", null]}`, Rules: hopsExampleData, Want: `[["o1", "BILLING"], ["o2", "SHIPPING"], ["o3", "BILLING"]]`},
+			{Expr: `["hops", {"datasets": ["orders o"], "where": ["eq", "_S.kind", ["lower", "o.type"]], "return": "o._id"}]`,
+				Source: `{"kind": "billing"}`, Rules: hopsExampleData, Want: `["o1", "o3"]`},
+			{Expr: `["hops", {"datasets": ["orders o"], "where": ["or", ["eq", "_S._id", "o.cust_id"], ["eq", "_S.kind", "o.type"]], "return": "o._id"}]`,
+				Source: `{"_id": "c2", "kind": "SHIPPING"}`, Rules: hopsExampleData, Want: `["o2", "o3"]`},
 		},
 		Special: compileHops,
 	})

@@ -40,6 +40,8 @@ type Program struct {
 	rules    map[string]*Rule
 	opts     Options
 	joinKeys []JoinKey
+
+	exprIndexes map[string]*exprIndex // what the hops' expression joins keep
 }
 
 // Rule is one named list of statements.
@@ -92,6 +94,7 @@ func Compile(rules *pipes.Node, opts Options) (*Program, error) {
 		return nil, cp.errs
 	}
 	p.joinKeys = cp.joinKeys
+	p.exprIndexes = cp.exprIndexes
 	return p, nil
 }
 

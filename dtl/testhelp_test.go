@@ -153,6 +153,17 @@ func (m memDatasets) Join(_ context.Context, dataset string, path []string, keys
 	return out, nil
 }
 
+// Changes serves offsets as positions in the dataset's list, each entity
+// once (the lists hold one version of each).
+func (m memDatasets) Changes(_ context.Context, dataset string, from uint64, fn func(*Dict) error) (uint64, error) {
+	for i := int(from); i < len(m[dataset]); i++ {
+		if err := fn(m[dataset][i]); err != nil {
+			return from, err
+		}
+	}
+	return max(from, uint64(len(m[dataset]))), nil
+}
+
 // Version serves offsets as positions in the dataset's list.
 func (m memDatasets) Version(_ context.Context, dataset string, offset uint64) (*Dict, error) {
 	if offset >= uint64(len(m[dataset])) {

@@ -3,6 +3,7 @@ package transforms
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/sluice-sync/sluice/dtl"
 	"github.com/sluice-sync/sluice/entity"
@@ -63,4 +64,26 @@ func (s *storeDatasets) Version(_ context.Context, dataset string, offset uint64
 		return nil, err
 	}
 	return dtl.DecodeEntity(e)
+}
+
+// Changes follows a dataset for the indexes of DTL joins on expressions:
+// the latest version of every entity written at offset from or later.
+// When the dataset has no newer versions it answers without a read.
+func (s *storeDatasets) Changes(_ context.Context, dataset string, from uint64, fn func(*dtl.Dict) error) (uint64, error) {
+	if info, ok := s.st.Dataset(dataset); !ok || info.Versions <= from {
+		return from, nil
+	}
+	next := from
+	err := s.st.Scan(dataset, store.ReadOptions{From: from}, func(offset uint64, e []byte) error {
+		d, err := dtl.DecodeEntity(e)
+		if err != nil {
+			return fmt.Errorf("%s at offset %d: %w", dataset, offset, err)
+		}
+		next = offset + 1
+		return fn(d)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return from, nil
+	}
+	return next, err
 }
