@@ -30,6 +30,8 @@ func pipeSections() []component.Section {
 			Example: `{"_id": "crm-customers", "type": "pipe", "source": {"type": "dataset", "dataset": "crm-raw"}, "transform": {"type": "dtl", "rules": {"default": [["copy", "*"]]}}, "pump": {"cron_expression": "0 * * * *"}}`},
 		{Title: "Pump", Doc: "A pipe's `pump` object: when it runs. The scheduler runs with the service (`sluice run`).", Config: pump,
 			Example: `{"mode": "scheduled", "schedule_interval": 60, "run_at_startup": true}`},
+		{Title: "Metadata", Doc: "An optional config object with `\"type\": \"metadata\"` (Sesam's service metadata): defaults every pipe inherits unless it sets its own. A config folder has at most one.", Config: pipes.ReferenceMetadata(),
+			Example: `{"_id": "node", "type": "metadata", "namespaced_identifiers": true, "global_defaults": {"run_at_startup_if_not_populated": true}}`},
 	}
 }
 

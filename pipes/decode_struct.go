@@ -26,8 +26,20 @@ func (d *decoder) structure(n *Node, v reflect.Value, depth int) {
 	var badEnum []Member // checked with Validate, once everything decoded
 	for _, m := range n.Members {
 		i := slices.IndexFunc(fields, func(f Field) bool { return f.Name == m.Key })
+		if i < 0 && strings.Contains(m.Key, "-") {
+			// Older Sesam configs spell keys with dashes, which Sesam still
+			// reads: take it as the current key, and say so.
+			current := strings.ReplaceAll(m.Key, "-", "_")
+			if i = slices.IndexFunc(fields, func(f Field) bool { return f.Name == current }); i >= 0 {
+				if present[current] || n.Get(current) != nil {
+					d.errs.Add(m.Value, "%q is an old spelling of %q, which is set too", m.Key, current)
+					continue
+				}
+				d.errs.Warn(m.Value, "%q is an old spelling of %q; sluice reads it as that", m.Key, current)
+			}
+		}
 		if i < 0 {
-			if slices.Contains(sesam, m.Key) {
+			if slices.Contains(sesam, m.Key) || slices.Contains(sesam, strings.ReplaceAll(m.Key, "-", "_")) {
 				d.errs.Warn(m.Value, "%s", SesamWarning(m.Key))
 				continue
 			}

@@ -65,6 +65,13 @@ func Load(dir string, opts Options) (*Config, error) {
 		}
 		l.file(filepath.ToSlash(filepath.Join(dir, rel)), data)
 	}
+	for _, metadataFirst := range []bool{true, false} {
+		for _, n := range l.objects {
+			if isMetadata(n) == metadataFirst {
+				l.object(n)
+			}
+		}
+	}
 	slices.SortFunc(l.cfg.Pipes, func(a, b *Pipe) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(l.cfg.Systems, func(a, b *System) int { return strings.Compare(a.ID, b.ID) })
 	l.checkSystemRefs()
@@ -131,6 +138,11 @@ type loader struct {
 	// pipeIDs are the ids of every pipe object, loaded or not, which
 	// subscription patterns are matched against.
 	pipeIDs []string
+	// objects are the config objects of every file, in file order; the
+	// metadata object is loaded first, since pipes inherit its defaults.
+	objects      []*Node
+	metadataNode *Node
+	defaults     pipeDefaults
 }
 
 // add keeps decoding problems, except those at unresolved references.
@@ -155,14 +167,14 @@ func (l *loader) file(name string, data []byte) {
 	}
 	switch root.Kind {
 	case Object:
-		l.object(root)
+		l.objects = append(l.objects, root)
 	case Array:
 		for _, item := range root.Items {
 			if item.Kind != Object {
 				l.errs.Add(item, "expected a config object, got %s", item.Describe())
 				continue
 			}
-			l.object(item)
+			l.objects = append(l.objects, item)
 		}
 	default:
 		l.errs.Add(root, "a config file holds one config object or a list of them, not %s", root.Describe())
@@ -206,10 +218,16 @@ func (l *loader) object(n *Node) {
 			l.cfg.Subscriptions = append(l.cfg.Subscriptions, s)
 		}
 	case t == "metadata":
-		l.errs.Warn(typ, "service metadata is accepted for Sesam compatibility but has no effect in sluice")
+		l.metadata(n)
 	default:
 		l.errs.Add(typ, `unknown config type %q (expected "pipe", "system:<kind>", "destination" or "subscription")`, t)
 	}
+}
+
+// isMetadata reports whether n is a metadata object.
+func isMetadata(n *Node) bool {
+	t := n.Get("type")
+	return t != nil && t.Kind == String && t.Str == "metadata"
 }
 
 func (l *loader) checkID(obj, id *Node) bool {

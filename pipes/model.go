@@ -107,7 +107,7 @@ type Pump struct {
 	// TimeZone is the IANA zone cron_expression is read in (default UTC).
 	TimeZone                   string       `json:"time_zone" default:"UTC" doc:"the IANA time zone cron_expression is read in, such as Europe/Oslo"`
 	RunAtStartup               bool         `json:"run_at_startup" doc:"run once when the service starts"`
-	RunAtStartupIfNotPopulated bool         `json:"run_at_startup_if_not_populated" doc:"run once when the service starts, if the pipe's sink dataset is not populated yet"`
+	RunAtStartupIfNotPopulated bool         `json:"run_at_startup_if_not_populated" default:"false, or the metadata object's global_defaults.run_at_startup_if_not_populated" doc:"run once when the service starts, if the pipe's sink dataset is not populated yet"`
 	Comment                    StringOrList `json:"comment" doc:"free text"`
 	Name                       string       `json:"name" doc:"a human-readable name"`
 }

@@ -22,10 +22,10 @@ type pipeDoc struct {
 	BatchSize          *int           `json:"batch_size" type:"integer ≥ 1" default:"the sink's own (1 for a rest sink, the webhook sink's batch_size), 1000 with a dataset sink, else 100" doc:"source entities per batch: each batch goes through the transforms into the sink, and the offset moves after it"`
 	DisableSetLastSeen bool           `json:"disable_set_last_seen" doc:"protects the pipe from having its offset reset"`
 
-	NamespacedIdentifiers bool           `json:"namespaced_identifiers" doc:"DTL's namespace-aware functions qualify the names they write (see [the DTL guide](../dtl.md))"`
+	NamespacedIdentifiers bool           `json:"namespaced_identifiers" default:"false, or the metadata object's namespaced_identifiers" doc:"DTL's namespace-aware functions qualify the names they write (see [the DTL guide](../dtl.md))"`
 	Namespaces            *namespacesDoc `json:"namespaces" default:"both the pipe's _id" doc:"the namespaces for _id values and property names"`
-	AddNamespaces         *bool          `json:"add_namespaces" type:"boolean" default:"true with namespaced_identifiers and an embedded source, else false" doc:"qualify _id and properties before the first transform"`
-	RemoveNamespaces      *bool          `json:"remove_namespaces" type:"boolean" default:"false" doc:"strip namespaces from _id, properties and namespaced-identifier values after the last transform"`
+	AddNamespaces         *bool          `json:"add_namespaces" type:"boolean" default:"true with namespaced_identifiers and an embedded, csv, http_endpoint or json source, else false" doc:"qualify _id and properties before the first transform"`
+	RemoveNamespaces      *bool          `json:"remove_namespaces" type:"boolean" default:"true with namespaced_identifiers and a csv_endpoint, rest, http_endpoint or json sink, else false" doc:"strip namespaces from _id, properties and namespaced-identifier values after the last transform"`
 }
 
 // namespacesDoc is the pipe's "namespaces" object.
@@ -35,12 +35,16 @@ type namespacesDoc struct {
 }
 
 // sourcesAddingNamespaces are the source types whose add_namespaces
-// defaults to true when namespaced identifiers are on (Sesam's list,
-// restricted to the sources sluice has).
-var sourcesAddingNamespaces = map[string]bool{"embedded": true}
+// defaults to true when namespaced identifiers are on, and
+// sinksRemovingNamespaces the sink types whose remove_namespaces does
+// (Sesam's lists, restricted to the types sluice has).
+var (
+	sourcesAddingNamespaces = map[string]bool{"embedded": true, "csv": true, "http_endpoint": true, "json": true}
+	sinksRemovingNamespaces = map[string]bool{"csv_endpoint": true, "rest": true, "http_endpoint": true, "json": true}
+)
 
 // namespaces works out the pipe's namespace settings and their defaults.
-func (d *pipeDoc) namespaces(sourceType string) Namespaces {
+func (d *pipeDoc) namespaces(sourceType, sinkType string) Namespaces {
 	ns := Namespaces{Enabled: d.NamespacedIdentifiers, Identity: d.ID, Property: d.ID}
 	if d.Namespaces != nil {
 		if d.Namespaces.Identity != "" {
@@ -54,6 +58,7 @@ func (d *pipeDoc) namespaces(sourceType string) Namespaces {
 	if d.AddNamespaces != nil {
 		ns.Add = *d.AddNamespaces
 	}
+	ns.Remove = ns.Enabled && sinksRemovingNamespaces[sinkType]
 	if d.RemoveNamespaces != nil {
 		ns.Remove = *d.RemoveNamespaces
 	}
@@ -69,7 +74,8 @@ func (d *pipeDoc) Validate() error {
 }
 
 func (l *loader) pipe(n *Node) *Pipe {
-	var doc pipeDoc
+	doc := pipeDoc{NamespacedIdentifiers: l.defaults.namespacedIdentifiers}
+	doc.Pump.RunAtStartupIfNotPopulated = l.defaults.runAtStartupIfNotPopulated
 	errs := Decode(n, &doc)
 	l.add(errs)
 	// Go on to the components even after errors, so every problem is
@@ -89,7 +95,6 @@ func (l *loader) pipe(n *Node) *Pipe {
 			p.Source = srcs[0]
 		}
 	}
-	p.Namespaces = doc.namespaces(p.Source.Type)
 	if doc.Transform != nil {
 		items := []*Node{doc.Transform}
 		if doc.Transform.Kind == Array {
@@ -110,6 +115,7 @@ func (l *loader) pipe(n *Node) *Pipe {
 	} else {
 		p.Sink = l.defaultSink(n, p.ID)
 	}
+	p.Namespaces = doc.namespaces(p.Source.Type, p.Sink.Type)
 	if !ok {
 		return nil
 	}
@@ -183,7 +189,12 @@ func (l *loader) system(n *Node, kind string) *System {
 		l.errs.Add(typ, "%s", unknownType("system", kind, l.opts.Types.Types("system")))
 		return nil
 	}
-	errs := Decode(withoutKeys(n, map[string]bool{"_id": true, "type": true, "name": true, "description": true, "comment": true, "metadata": true}), cfg)
+	for _, k := range systemSesamKeys {
+		if m := n.Get(k); m != nil {
+			l.errs.Warn(m, "%s", SesamWarning(k))
+		}
+	}
+	errs := Decode(withoutKeys(n, systemGenericKeys), cfg)
 	l.add(errs)
 	if errs.HasErrors() {
 		// Its problems are reported; pipes using it need not say it is missing.
@@ -198,6 +209,13 @@ func (l *loader) system(n *Node, kind string) *System {
 	}
 	return s
 }
+
+// systemGenericKeys are accepted on every system and not passed to its
+// type; systemSesamKeys are those among them with no effect in sluice.
+var (
+	systemSesamKeys   = []string{"worker_threads", "permissions"}
+	systemGenericKeys = map[string]bool{"_id": true, "type": true, "name": true, "description": true, "comment": true, "metadata": true, "worker_threads": true, "permissions": true}
+)
 
 // withoutKeys is a shallow copy of an object node without some members.
 func withoutKeys(n *Node, drop map[string]bool) *Node {
@@ -223,7 +241,8 @@ func prefixed(prefix string, s []string) []string {
 
 // SesamKeys lists the Sesam properties pipeDoc accepts without effect.
 func (*pipeDoc) SesamKeys() []string {
-	return []string{"checkpoint_interval", "enable_background_rescan", "infer_pipe_entity_types", "dependency_tracking", "compaction", "circuit_breakers"}
+	return []string{"checkpoint_interval", "enable_background_rescan", "infer_pipe_entity_types", "dependency_tracking", "compaction", "circuit_breakers",
+		"permissions", "rescan_when_config_changes", "exclude_completeness", "include_completeness", "worker_threads", "use_persistent_scheduling"}
 }
 
 // ReferenceConfigs returns the pipe and pump config structs, holding their

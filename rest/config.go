@@ -24,6 +24,9 @@ type OperationConfig struct {
 	// PageSize is offered to the templates as "page_size" (e.g. a
 	// "limit" param), so one number sets the page size everywhere.
 	PageSize *int `json:"page_size" doc:"offered to the templates as page_size (for a limit param, say), so one number sets the page size everywhere"`
+	// Description and Comment are free text, as on every Sesam object.
+	Description pipes.StringOrList `json:"description" doc:"free text"`
+	Comment     pipes.StringOrList `json:"comment" doc:"free text"`
 
 	// The settings a rest source, transform or sink may override.
 	Overrides

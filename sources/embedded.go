@@ -15,7 +15,7 @@ import (
 // EmbeddedConfig is the config of the "embedded" source: entities written in
 // the pipe itself.
 type EmbeddedConfig struct {
-	Entities EntityList `json:"entities" cfg:"required" type:"list of objects, each with a string _id" doc:"the entities the source emits, in this order"`
+	Entities EntityList `json:"entities" cfg:"required" type:"list of objects, each with a string _id or getting one from a transform" doc:"the entities the source emits, in this order"`
 	// SupportsSince makes the source incremental: entities whose _updated
 	// is not after the stored offset are skipped.
 	SupportsSince     bool   `json:"supports_since" doc:"incremental: entities whose _updated is not greater than the stored offset are skipped (offsets compare numerically when both are numbers, otherwise as text)"`
@@ -42,9 +42,10 @@ func (l *EntityList) DecodeNode(n *pipes.Node) pipes.Errors {
 			errs.Add(item, "an entity is a JSON object, not %s", item.Describe())
 			continue
 		}
-		id := item.Get("_id")
-		if id == nil || id.Kind != pipes.String || id.Str == "" {
-			errs.Add(item, "an entity needs an \"_id\" that is a non-empty string")
+		// As in Sesam, an entity may leave its _id to a transform; one that
+		// reaches the sink without an _id fails the run.
+		if id := item.Get("_id"); id != nil && (id.Kind != pipes.String || id.Str == "") {
+			errs.Add(id, "an entity's \"_id\" is a non-empty string")
 			continue
 		}
 		out = append(out, entity.Entity(item.JSON()))
