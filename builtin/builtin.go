@@ -34,6 +34,7 @@ func Specs() []component.Spec {
 		sinks.DatasetSpec,
 		sinks.NullSpec,
 		sinks.HTTPEndpointSpec,
+		sinks.CSVEndpointSpec,
 		rest.SinkSpec,
 		webhooksink.SinkSpec,
 		component.ConditionalSpec(component.KindSink, "sinks", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dataset", "dataset": "customers"}, "test": {"type": "null"}}}`),

@@ -81,6 +81,8 @@ func (a *app) runCmd() *cobra.Command {
 			rc := receiver.New(receiver.Options{Engine: svc.Engine, Logger: log, Observe: svc.Observe, Secrets: secrets, BodyBudget: bodyBudget.n})
 			svc.Mount("POST /api/receivers/{pipe}/entities", http.HandlerFunc(rc.ServeReceive))
 			svc.Mount("GET /api/publishers/{pipe}/entities", http.HandlerFunc(rc.ServePublish))
+			svc.Mount("GET /api/publishers/{pipe}/csv", http.HandlerFunc(rc.ServePublishCSV))
+			svc.Mount("GET /api/publishers/{pipe}/csv/{filename}", http.HandlerFunc(rc.ServePublishCSV))
 			hup := make(chan os.Signal, 1)
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)

@@ -76,3 +76,23 @@ type PublishedSink interface {
 	// "" for none.
 	ContentDisposition() string
 }
+
+// CSVPublishedSink is a sink whose dataset "sluice run" serves as CSV at
+// GET /api/publishers/<pipe>/csv: the publisher pages through the dataset,
+// the sink turns entities into rows in its own format.
+type CSVPublishedSink interface {
+	Sink
+	// Dataset names the dataset served.
+	Dataset() string
+	// SkipDeleted leaves deleted entities out.
+	SkipDeleted() bool
+	// CSVContentType is the answer's Content-Type.
+	CSVContentType() string
+	// CSVContentDisposition is the Content-Disposition header of the
+	// answer, "" for none; filename is the one the URL names, if any.
+	CSVContentDisposition(filename string) string
+	// AppendCSVHead appends what the file starts with (a byte order mark,
+	// the header row), and AppendCSVRow an entity's row, both encoded.
+	AppendCSVHead(dst []byte) ([]byte, error)
+	AppendCSVRow(dst []byte, e entity.Entity) ([]byte, error)
+}

@@ -83,6 +83,8 @@ func newHarnessWith(t *testing.T, config string, o harnessOptions) *harness {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/receivers/{pipe}/entities", func(w http.ResponseWriter, r *http.Request) { h.receiver().ServeReceive(w, r) })
 	mux.HandleFunc("GET /api/publishers/{pipe}/entities", func(w http.ResponseWriter, r *http.Request) { h.receiver().ServePublish(w, r) })
+	mux.HandleFunc("GET /api/publishers/{pipe}/csv", func(w http.ResponseWriter, r *http.Request) { h.receiver().ServePublishCSV(w, r) })
+	mux.HandleFunc("GET /api/publishers/{pipe}/csv/{filename}", func(w http.ResponseWriter, r *http.Request) { h.receiver().ServePublishCSV(w, r) })
 	h.srv = httptest.NewServer(mux)
 	t.Cleanup(h.srv.Close)
 	return h

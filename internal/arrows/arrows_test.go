@@ -34,7 +34,7 @@ var allowed = map[string][]string{
 	// Component packages: each may use the contracts and the shared
 	// libraries, never another component package.
 	"sources":     {"component", "dtl", "entity", "jinja", "pipes", "store"},
-	"sinks":       {"component", "entity", "pipes", "store"},
+	"sinks":       {"component", "entity", "pipes", "pycsv", "store"},
 	"transforms":  {"component", "dtl", "entity", "pipes", "store"},
 	"rest":        {"component", "dtl", "entity", "httpretry", "jinja", "pipes"},
 	"webhooksink": {"component", "dtl", "entity", "httpretry", "pipes", "store", "webhook"},
