@@ -62,7 +62,7 @@ arguments).`,
 	root.PersistentFlags().Var(&a.logLevel, "log-level", "log level: debug, info, warn or error (logs go to stderr)")
 	root.PersistentFlags().Var(&a.minFree, "min-free", "free space kept in reserve on the data folder's disk: below it, writes are refused until space is freed (0 turns it off)")
 	root.AddCommand(a.validateCmd(), a.pumpCmd(), a.datasetCmd(), a.dtlCmd(), a.runCmd(), a.deliveriesCmd(), a.secretCmd())
-	root.AddCommand(a.destinationCmd(), a.versionCmd())
+	root.AddCommand(a.destinationCmd(), a.connectorCmd(), a.versionCmd())
 	// cobra adds these when it executes; adding them first lets
 	// markUsageErrors cover them too.
 	root.InitDefaultHelpCmd()

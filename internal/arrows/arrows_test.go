@@ -19,7 +19,7 @@ var allowed = map[string][]string{
 	"cmd/sluice":         {"cli"},
 	"cmd/sluice-load":    {},
 	"cmd/sluice-torture": {"internal/torture"},
-	"cli":                {"builtin", "component", "dtl", "engine", "entity", "notify", "pipes", "receiver", "service", "store", "webhook"},
+	"cli":                {"builtin", "component", "connector", "dtl", "engine", "entity", "notify", "pipes", "receiver", "service", "store", "webhook"},
 
 	// The list of built-in component types: the only importer of the
 	// component packages.
@@ -44,6 +44,9 @@ var allowed = map[string][]string{
 	"webhook":   {"httpretry"},
 	"jinja":     {"dtl", "pipes"},
 	"dtl":       {"pipes"},
+	// Expands Sesam connectors into config folders; pipes gives it
+	// positioned JSON and errors.
+	"connector": {"pipes"},
 	"store":     {"entity"},
 	"pipes":     {},
 	"entity":    {},
