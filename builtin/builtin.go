@@ -10,6 +10,7 @@ import (
 	"github.com/sluice-sync/sluice/sinks"
 	"github.com/sluice-sync/sluice/sources"
 	"github.com/sluice-sync/sluice/transforms"
+	"github.com/sluice-sync/sluice/urlsys"
 	"github.com/sluice-sync/sluice/webhooksink"
 )
 
@@ -40,6 +41,7 @@ func Specs() []component.Spec {
 		component.ConditionalSpec(component.KindSink, "sinks", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dataset", "dataset": "customers"}, "test": {"type": "null"}}}`),
 		// Systems.
 		rest.SystemSpec,
+		urlsys.SystemSpec,
 	}
 }
 

@@ -23,7 +23,7 @@ var allowed = map[string][]string{
 
 	// The list of built-in component types: the only importer of the
 	// component packages.
-	"builtin": {"component", "pipes", "rest", "sinks", "sources", "transforms", "webhooksink"},
+	"builtin": {"component", "pipes", "rest", "sinks", "sources", "transforms", "urlsys", "webhooksink"},
 
 	// The service and the runner know the contracts only.
 	"service":  {"component", "engine", "httpjson", "notify", "pipes", "store", "webhook"},
@@ -38,6 +38,7 @@ var allowed = map[string][]string{
 	"transforms":  {"component", "dtl", "entity", "pipes", "store"},
 	"rest":        {"component", "dtl", "entity", "httpretry", "jinja", "pipes"},
 	"webhooksink": {"component", "dtl", "entity", "httpretry", "pipes", "store", "webhook"},
+	"urlsys":      {"component", "dtl", "entity", "httpretry", "jinja", "pipes", "store"},
 
 	// Contracts and shared libraries.
 	"component": {"entity", "pipes", "store"},
@@ -66,7 +67,7 @@ var allowed = map[string][]string{
 }
 
 // componentPackages may only be reached through builtin.
-var componentPackages = []string{"sources", "sinks", "transforms", "rest", "webhooksink"}
+var componentPackages = []string{"sources", "sinks", "transforms", "rest", "webhooksink", "urlsys"}
 
 // forbiddenDeps are packages that must stay out of a package's whole
 // dependency tree, whoever would bring them in.
