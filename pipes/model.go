@@ -137,5 +137,5 @@ func (p *Pump) Validate() error {
 
 // SesamKeys lists the Sesam properties Pump accepts without effect.
 func (*Pump) SesamKeys() []string {
-	return []string{"rescan_run_count", "rescan_cron_expression", "partial_rescan_run_count", "partial_rescan_delta", "max_read_retries", "read_retry_delay", "write_retry_delay", "max_retries_per_entity", "max_consecutive_write_errors", "max_write_errors_in_retry_dataset", "fallback_to_single_entities_on_batch_fail", "use_dead_letter_dataset", "dead_letter_dataset", "track_dead_letters", "max_seconds_per_entity", "log_events_noop_runs", "log_events_noop_runs_changes_only", "notification_granularity"}
+	return []string{"rescan_run_count", "rescan_cron_expression", "partial_rescan_run_count", "partial_rescan_delta", "max_read_retries", "read_retry_delay", "write_retry_delay", "max_retries_per_entity", "max_consecutive_write_errors", "max_write_errors_in_retry_dataset", "fallback_to_single_entities_on_batch_fail", "use_dead_letter_dataset", "dead_letter_dataset", "track_dead_letters", "max_seconds_per_entity", "log_events_noop_runs", "log_events_noop_runs_changes_only", "notification_granularity", "batch_retries"}
 }

@@ -2,6 +2,8 @@ package pipes
 
 import (
 	"errors"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -139,6 +141,26 @@ func (l *loader) defaultSink(pipe *Node, id string) Component {
 // genericKeys are accepted on every component and not passed to its type.
 var genericKeys = map[string]bool{"type": true, "comment": true, "name": true, "description": true}
 
+// kindSesamKeys are properties Sesam documents for every component of a
+// kind; a type that does not read one accepts it with a warning.
+var kindSesamKeys = map[string][]string{
+	"source":    {"supports_since", "is_since_comparable", "is_chronological", "if_source_empty", "initial_since_value", "supports_signalling"},
+	"transform": {"side_effects", "trigger_on", "if_transform_empty"},
+}
+
+// KindSesamKeys lists the properties every component of a kind accepts as
+// Sesam's (for the tests that compare sluice with Sesam's documentation).
+func KindSesamKeys(kind string) []string { return slices.Clone(kindSesamKeys[kind]) }
+
+// hasField reports whether the config struct cfg points to reads key.
+func hasField(cfg any, key string) bool {
+	t := reflect.TypeOf(cfg)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	return slices.ContainsFunc(Fields(t.Elem()), func(f Field) bool { return f.Name == key })
+}
+
 // DecodeComponent decodes one component config — an object with a "type",
 // as it would stand in a pipe — on its own (for "sluice dtl run").
 func DecodeComponent(types ComponentTypes, kind string, n *Node) (Component, error) {
@@ -174,7 +196,17 @@ func (l *loader) component(kind string, n *Node, pipeID string) (Component, bool
 		l.errs.Add(typ, "%s", unknownType(kind, typ.Str, l.opts.Types.Types(kind)))
 		return Component{}, false
 	}
-	errs := Decode(withoutKeys(n, genericKeys), cfg)
+	drop := genericKeys
+	if keys := kindSesamKeys[kind]; len(keys) > 0 {
+		drop = maps.Clone(genericKeys)
+		for _, k := range keys {
+			if m := n.Get(k); m != nil && !hasField(cfg, k) {
+				l.errs.Warn(m, "%s", SesamWarning(k))
+				drop[k] = true
+			}
+		}
+	}
+	errs := Decode(withoutKeys(n, drop), cfg)
 	l.add(errs)
 	if d, ok := cfg.(PipeDefaulter); ok && pipeID != "" {
 		d.PipeDefaults(pipeID)

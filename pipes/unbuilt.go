@@ -12,7 +12,7 @@ var sesamOnlyTypes = map[string][]string{
 	"source":    {"binary", "kafka", "ldap", "merge", "rdf", "sdshare", "sparql", "sql"},
 	"transform": {"rdf", "xml"},
 	"sink":      {"elasticsearch", "kafka", "mail", "replicated_dataset", "sdshare", "sms", "solr", "sparql", "sql", "xml_endpoint"},
-	"system":    {"elasticsearch", "kafka", "ldap", "mssql", "mssql-azure-dw", "mysql", "oracle", "oracle_tns", "postgresql", "smtp", "solr", "sqlserver", "twilio"},
+	"system":    {"elasticsearch", "kafka", "ldap", "mssql", "mssql-azure-dw", "mysql", "oracle", "oracle_tns", "postgresql", "smtp", "solr", "sql", "sqlserver", "twilio"},
 }
 
 // unknownType explains why typ is not a known type of kind, listing the

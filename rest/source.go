@@ -161,3 +161,6 @@ func sinceToken(v dtl.Value) string {
 	}
 	return ""
 }
+
+// SesamKeys lists the Sesam properties SourceConfig accepts without effect.
+func (*SourceConfig) SesamKeys() []string { return []string{"response_include_content_type"} }

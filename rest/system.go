@@ -214,5 +214,12 @@ func (s *System) operation(name string, own map[string]*OperationConfig) (*Opera
 
 // SesamKeys lists the Sesam properties SystemConfig accepts without effect.
 func (*SystemConfig) SesamKeys() []string {
-	return []string{"proxies", "tripletex", "retry_strategy", "ignore_invalid_content_length_response_header"}
+	return []string{"proxies", "tripletex", "retry_strategy", "ignore_invalid_content_length_response_header",
+		// Custom authentication flows (token operations and their
+		// expiry), which sluice does not run: requests go out without
+		// the token they would fetch.
+		"custom_auth", "error_expression", "expires_at", "expiry_date", "refresh_token_expires_at", "refresh_token_expiry_date",
+		"get_token_operation", "expires_at_expression", "expires_in_expression", "refresh_window", "initial_refresh_token",
+		"get_refresh_token_operation", "refresh_token_expires_at_expression", "refresh_token_expires_in_expression",
+		"access_token_property", "refresh_token_property"}
 }

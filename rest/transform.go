@@ -221,3 +221,6 @@ func setExpressions(d *dtl.Dict, op *OperationConfig, extra map[string]any) erro
 	}
 	return nil
 }
+
+// SesamKeys lists the Sesam properties TransformConfig accepts without effect.
+func (*TransformConfig) SesamKeys() []string { return []string{"response_include_content_type"} }

@@ -186,5 +186,5 @@ func (s *datasetSource) matches(ctx context.Context, e []byte) (bool, error) {
 
 // SesamKeys lists the Sesam properties DatasetConfig accepts without effect.
 func (*DatasetConfig) SesamKeys() []string {
-	return []string{"supports_signalling", "completeness"}
+	return []string{"supports_signalling", "completeness", "initial_completeness", "require_populated_input"}
 }
