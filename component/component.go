@@ -142,4 +142,7 @@ type Env struct {
 	// System looks up a built system (a "system:<kind>" config) by _id;
 	// nil when the config has none.
 	System func(id string) (any, bool)
+	// ConfigDir is the config folder, against which components resolve
+	// the relative file paths a config names ("" when there is none).
+	ConfigDir string
 }

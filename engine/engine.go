@@ -83,7 +83,7 @@ func (e *Engine) system(id string) (any, bool) {
 // built, for the caller to close.
 func (e *Engine) build(pc *pipes.Pipe, reg *component.Registry, log *slog.Logger) (*Pipe, []any, error) {
 	st := e.store
-	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID), Namespaces: pc.Namespaces, System: e.system, Redact: e.cfg.Redact}
+	env := component.Env{PipeID: pc.ID, Store: st, Logger: log.With("pipe", pc.ID), Namespaces: pc.Namespaces, System: e.system, Redact: e.cfg.Redact, ConfigDir: e.cfg.Dir}
 	p := &Pipe{Config: pc}
 	var err error
 	if p.Source, err = component.Build[component.Source](reg, component.KindSource, pc.Source.Type, pc.Source.Config, env); err != nil {

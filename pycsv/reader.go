@@ -154,6 +154,10 @@ func NewReader(src io.Reader, d Dialect) *Reader {
 // Line is the line the Reader is at: after a record, the next one.
 func (r *Reader) Line() int { return r.line }
 
+// SetLine sets the number of the line the Reader is at, for input whose
+// first lines were read past before the Reader got it.
+func (r *Reader) SetLine(line int) { r.line = line }
+
 // QuotedFields counts the quoted fields read so far.
 func (r *Reader) QuotedFields() int { return r.quoted }
 

@@ -38,7 +38,7 @@ var allowed = map[string][]string{
 	"transforms":  {"component", "dtl", "entity", "pipes", "store"},
 	"rest":        {"component", "dtl", "entity", "httpretry", "jinja", "pipes"},
 	"webhooksink": {"component", "dtl", "entity", "httpretry", "pipes", "store", "webhook"},
-	"urlsys":      {"component", "dtl", "entity", "httpretry", "jinja", "pipes", "store"},
+	"urlsys":      {"component", "dtl", "entity", "httpretry", "jinja", "pipes", "pycsv", "store"},
 
 	// Contracts and shared libraries.
 	"component": {"entity", "pipes", "store"},
