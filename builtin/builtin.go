@@ -30,6 +30,7 @@ func Specs() []component.Spec {
 		// Transforms.
 		transforms.DTLSpec,
 		transforms.EmitChildrenSpec,
+		transforms.JSONSchemaSpec,
 		rest.TransformSpec,
 		component.ConditionalSpec(component.KindTransform, "transforms", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dtl", "rules": {"default": [["copy", "*"]]}}, "test": [{"type": "dtl", "rules": {"default": [["copy", "*"], ["add", "test", true]]}}]}}`),
 		// Sinks.
