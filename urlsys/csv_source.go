@@ -37,8 +37,8 @@ type CSVSourceConfig struct {
 	Delimiter            string             `json:"delimiter" default:"\",\" (or guessed, with auto_dialect)" doc:"the field separator (may be longer than one character)"`
 	IfSourceEmpty        string             `json:"if_source_empty" enum:"accept,fail" doc:"fail: a file without rows fails the run, so the sink deletes nothing"`
 	// QuoteChar and SkipRows are sluice additions.
-	QuoteChar *string `json:"quotechar" type:"string" default:"\"\\\"\" (or guessed, with auto_dialect)" doc:"sluice: the character that quotes fields; \"\" for none"`
-	SkipRows  int     `json:"skip_rows" doc:"sluice: lines to skip before the header (or the first row), such as a title above the table"`
+	QuoteChar *string `json:"quotechar" type:"string" default:"the double quote (or guessed, with auto_dialect)" doc:"sluice: the character that quotes fields; \"\" for none"`
+	SkipRows  int     `json:"skip_rows" default:"0" doc:"sluice: lines to skip before the header (or the first row), such as a title above the table"`
 
 	codec *pycsv.Codec
 }
@@ -147,7 +147,7 @@ var CSVSourceSpec = component.Typed(component.KindSource, "csv",
 		}
 		return s, nil
 	}).
-	WithExample(`{"type": "csv", "system": "files", "url": "countries.csv", "primary_key": "Code", "encoding": "iso-8859-1"}`)
+	WithExample(`{"type": "csv", "url": "data/countries.csv", "primary_key": "Code", "encoding": "iso-8859-1"}`)
 
 // localPath is the file a url without a system names: a file:// URL or a
 // path, relative ones from the config folder.
