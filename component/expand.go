@@ -31,3 +31,10 @@ func ConditionalSpec(kind Kind, plural, example string) Spec {
 		fmt.Sprintf("Uses one of several %s, chosen by the value of `condition` when the config loads — typically `$ENV(node-env)`, so one config serves development, test and production. The alternatives not chosen are checked too; their problems are warnings, so an alternative may use a type only another environment has.", plural),
 		func() *pipes.Conditional { return &pipes.Conditional{} }).WithExample(example)
 }
+
+// ChainedSpec is Sesam's "chained" transform: a list of transforms that
+// stands in its place.
+var ChainedSpec = Expanding(KindTransform, "chained",
+	"A list of transforms standing as one, applied in order: the same as listing them in the pipe's `transform`.",
+	func() *pipes.Chained { return &pipes.Chained{} }).
+	WithExample(`{"type": "chained", "transforms": [{"type": "dtl", "rules": {"default": [["copy", "*"]]}}, {"type": "dtl", "rules": {"default": [["copy", "*"], ["add", "checked", true]]}}]}`)

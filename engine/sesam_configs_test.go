@@ -30,3 +30,15 @@ func TestEmbeddedEntitiesWithoutID(t *testing.T) {
 		t.Fatalf("a failed batch wrote %v", got)
 	}
 }
+
+// A chained transform is its transforms, in order.
+func TestChainedTransform(t *testing.T) {
+	st := testkit.OpenStore(t)
+	eng := engineFor(t, st, map[string]string{"p.json": `{"_id": "p", "type": "pipe",
+	   "source": {"type": "embedded", "entities": [{"_id": "a", "n": 1}]},
+	   "transform": {"type": "chained", "transforms": [
+	     {"type": "dtl", "rules": {"default": [["copy", "*"], ["add", "n", ["+", "_S.n", 1]]]}},
+	     {"type": "dtl", "rules": {"default": [["copy", "*"], ["add", "n", ["*", "_S.n", 10]]]}}]}}`})
+	runPipe(t, eng, "p", engine.RunOptions{})
+	expectEntities(t, st, "p", `[{"_id": "a", "n": 20}]`)
+}

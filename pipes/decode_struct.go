@@ -32,7 +32,7 @@ func (d *decoder) structure(n *Node, v reflect.Value, depth int) {
 			current := strings.ReplaceAll(m.Key, "-", "_")
 			if i = slices.IndexFunc(fields, func(f Field) bool { return f.Name == current }); i >= 0 {
 				if present[current] || n.Get(current) != nil {
-					d.errs.Add(m.Value, "%q is an old spelling of %q, which is set too", m.Key, current)
+					d.errs.Warn(m.Value, "%q is an old spelling of %q, which is set too; sluice uses %q", m.Key, current, current)
 					continue
 				}
 				d.errs.Warn(m.Value, "%q is an old spelling of %q; sluice reads it as that", m.Key, current)

@@ -78,6 +78,15 @@ func (c *Conditional) Expand() (Expansion, error) {
 	return x, nil
 }
 
+// Chained is the config of Sesam's "chained" transform: a list of
+// transforms standing as one, as the capture-response pattern uses.
+type Chained struct {
+	Transforms []*Node `json:"transforms" cfg:"required" type:"list of transform configs" doc:"the transforms, applied in order"`
+}
+
+// Expand uses the transforms in order.
+func (c *Chained) Expand() (Expansion, error) { return Expansion{Use: c.Transforms}, nil }
+
 // items is a list node's items, or the node itself.
 func items(n *Node) []*Node {
 	if n != nil && n.Kind == Array {

@@ -274,7 +274,7 @@ func prefixed(prefix string, s []string) []string {
 // SesamKeys lists the Sesam properties pipeDoc accepts without effect.
 func (*pipeDoc) SesamKeys() []string {
 	return []string{"checkpoint_interval", "enable_background_rescan", "infer_pipe_entity_types", "dependency_tracking", "compaction", "circuit_breakers",
-		"permissions", "rescan_when_config_changes", "exclude_completeness", "include_completeness", "worker_threads", "use_persistent_scheduling"}
+		"permissions", "rescan_when_config_changes", "exclude_completeness", "include_completeness", "worker_threads", "use_persistent_scheduling", "reprocessing_policy"}
 }
 
 // ReferenceConfigs returns the pipe and pump config structs, holding their

@@ -32,6 +32,10 @@ type OperationConfig struct {
 	Overrides
 }
 
+// SesamKeys lists the Sesam properties an operation accepts without
+// effect.
+func (*OperationConfig) SesamKeys() []string { return []string{"error_expression"} }
+
 var methods = []string{"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"}
 
 // Payload types.
