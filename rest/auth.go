@@ -77,6 +77,8 @@ func newAuthenticator(c *SystemConfig, client *http.Client) (authenticator, erro
 			src = conf.TokenSource(ctx)
 		}
 		return &oauth2Auth{src: oauth2.ReuseTokenSourceWithExpiry(nil, src, window)}, nil
+	case c.Authentication == AuthTripletex:
+		return &tripletexAuth{cfg: c.Tripletex, client: client, now: time.Now}, nil
 	case c.Authentication == AuthBasic:
 		return basicAuth{c.Username, c.Password}, nil
 	case c.Authentication == AuthJWT || c.Authentication == AuthBearer:

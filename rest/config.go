@@ -239,6 +239,9 @@ func (c *SystemConfig) ConfigSecrets() []string {
 			}
 		}
 	}
+	if t := c.Tripletex; t != nil {
+		out = append(out, t.ConsumerToken, t.EmployeeToken)
+	}
 	out = append(out, pipes.HeaderSecrets(c.Headers)...)
 	out = append(out, pipes.URLSecrets(c.URLPattern)...)
 	out = append(out, pipes.URLSecrets(c.BaseURL)...)

@@ -23,10 +23,11 @@ type SystemConfig struct {
 	VerifySSL           bool                        `json:"verify_ssl" doc:"check the server's TLS certificate (off by default, as in Sesam)"`
 	CustomCAPEMChain    string                      `json:"custom_ca_pem_chain" doc:"with verify_ssl: the PEM certificates of the authorities to trust, instead of the operating system's"`
 	Headers             map[string]string           `json:"headers" doc:"sent with every request; may hold $SECRET(...)"`
-	Authentication      string                      `json:"authentication" type:"\"basic\", \"jwt\" or \"bearer\"" doc:"\"basic\" sends username and password; \"jwt\" and \"bearer\" send jwt_token as a bearer token"`
+	Authentication      string                      `json:"authentication" type:"\"basic\", \"jwt\", \"bearer\" or \"tripletex\"" doc:"\"basic\" sends username and password; \"jwt\" and \"bearer\" send jwt_token as a bearer token; \"tripletex\" sends Tripletex session tokens made as the tripletex setting says"`
 	Username            string                      `json:"username" doc:"with basic authentication"`
 	Password            string                      `json:"password" doc:"with basic authentication"`
 	JWTToken            string                      `json:"jwt_token" doc:"with jwt or bearer authentication: the token"`
+	Tripletex           *TripletexConfig            `json:"tripletex" doc:"with \"authentication\": \"tripletex\": how to get Tripletex session tokens"`
 	OAuth2              *OAuth2Config               `json:"oauth2" doc:"instead of authentication: OAuth2 access tokens, by the client-credentials grant, or the refresh-token grant when refresh_token is set"`
 	ConnectTimeout      float64                     `json:"connect_timeout" type:"number of seconds" doc:"the most connecting (and the TLS handshake) may take"`
 	ReadTimeout         float64                     `json:"read_timeout" type:"number of seconds" doc:"the longest wait for an answer once the request is sent"`
@@ -59,6 +60,8 @@ const (
 	AuthBasic  = "basic"
 	AuthJWT    = "jwt"
 	AuthBearer = "bearer"
+	// AuthTripletex is Tripletex's session tokens.
+	AuthTripletex = "tripletex"
 )
 
 // Validate checks what belongs together.
@@ -77,10 +80,14 @@ func (c *SystemConfig) Validate() error {
 		if c.JWTToken == "" {
 			errs = append(errs, &pipes.FieldError{Field: "jwt_token", Err: fmt.Errorf(`"authentication": %q needs "jwt_token"`, c.Authentication)})
 		}
-	case "digest", "ntlm", "tripletex":
-		errs = append(errs, &pipes.FieldError{Field: "authentication", Err: fmt.Errorf("authentication %q is not supported; use basic, jwt (bearer) or oauth2", c.Authentication)})
+	case AuthTripletex:
+		if c.Tripletex == nil {
+			errs = append(errs, &pipes.FieldError{Field: "authentication", Err: errors.New(`"authentication": "tripletex" needs the "tripletex" setting (consumer_token, employee_token, token_url)`)})
+		}
+	case "digest", "ntlm":
+		errs = append(errs, &pipes.FieldError{Field: "authentication", Err: fmt.Errorf("authentication %q is not supported by a REST system; use basic, jwt (bearer), tripletex or oauth2, or a system:url", c.Authentication)})
 	default:
-		errs = append(errs, &pipes.FieldError{Field: "authentication", Err: fmt.Errorf(`authentication must be "basic" or "jwt", not %q`, c.Authentication)})
+		errs = append(errs, &pipes.FieldError{Field: "authentication", Err: fmt.Errorf(`authentication must be "basic", "jwt", "bearer" or "tripletex", not %q`, c.Authentication)})
 	}
 	if c.OAuth2 != nil && c.Authentication != "" {
 		errs = append(errs, &pipes.FieldError{Field: "oauth2", Err: errors.New(`"oauth2" cannot be combined with "authentication"`)})
@@ -214,7 +221,7 @@ func (s *System) operation(name string, own map[string]*OperationConfig) (*Opera
 
 // SesamKeys lists the Sesam properties SystemConfig accepts without effect.
 func (*SystemConfig) SesamKeys() []string {
-	return []string{"proxies", "tripletex", "retry_strategy", "ignore_invalid_content_length_response_header",
+	return []string{"proxies", "retry_strategy", "ignore_invalid_content_length_response_header",
 		// Custom authentication flows (token operations and their
 		// expiry), which sluice does not run: requests go out without
 		// the token they would fetch.
