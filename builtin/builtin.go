@@ -32,6 +32,7 @@ func Specs() []component.Spec {
 		transforms.EmitChildrenSpec,
 		transforms.JSONSchemaSpec,
 		rest.TransformSpec,
+		urlsys.HTTPTransformSpec,
 		component.ChainedSpec,
 		component.ConditionalSpec(component.KindTransform, "transforms", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dtl", "rules": {"default": [["copy", "*"]]}}, "test": [{"type": "dtl", "rules": {"default": [["copy", "*"], ["add", "test", true]]}}]}}`),
 		// Sinks.

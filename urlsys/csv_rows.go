@@ -48,7 +48,7 @@ func newRowBuilder(c *CSVSourceConfig, r *pycsv.Reader, name string) (*csvRows, 
 				}
 				b.names = append(b.names, strings.ToValidUTF8(string(h), "\uFFFD"))
 			}
-			if dup := firstDuplicate(b.names); dup != "" {
+			if dup := csvDuplicate(b.names); dup != "" {
 				return nil, fmt.Errorf("%s: line %d: the header names column %q twice", name, line, dup)
 			}
 		}
@@ -65,7 +65,7 @@ func newRowBuilder(c *CSVSourceConfig, r *pycsv.Reader, name string) (*csvRows, 
 			(len(c.Whitelist) == 0 || slices.Contains(c.Whitelist, n)) && !slices.Contains(c.Blacklist, n)
 		var key []byte
 		if keep {
-			key, _ = appendJSONString(append(key, ','), []byte(n), true)
+			key, _ = csvJSONString(append(key, ','), []byte(n), true)
 			key = append(key, ':')
 		}
 		b.keys = append(b.keys, key)
@@ -107,7 +107,7 @@ func (b *csvRows) each(ctx context.Context, batchSize int, emit func(component.B
 		if err != nil {
 			return total, fmt.Errorf("%s: %w", b.name, err)
 		}
-		if allEmpty(fields) {
+		if csvAllEmpty(fields) {
 			continue // a row of empty values, such as spreadsheets leave below a table
 		}
 		if len(fields) != len(b.names) {
@@ -140,7 +140,7 @@ func (b *csvRows) columnsNote() string {
 	return fmt.Sprintf("%q, ...", b.names[:8])
 }
 
-func allEmpty(fields [][]byte) bool {
+func csvAllEmpty(fields [][]byte) bool {
 	for _, f := range fields {
 		if len(f) > 0 {
 			return false
@@ -162,7 +162,7 @@ func (b *csvRows) appendEntity(dst []byte, fields [][]byte) ([]byte, error) {
 			dst = append(dst, '-')
 		}
 		var ok bool
-		if dst, ok = appendJSONChars(dst, fields[k], b.replace); !ok {
+		if dst, ok = csvJSONChars(dst, fields[k], b.replace); !ok {
 			return dst[:start], fmt.Errorf("column %q is not valid %s", b.names[k], b.codec)
 		}
 	}
@@ -174,35 +174,35 @@ func (b *csvRows) appendEntity(dst []byte, fields [][]byte) ([]byte, error) {
 		}
 		dst = append(dst, key...)
 		var ok bool
-		if dst, ok = appendJSONString(dst, v, b.replace); !ok {
+		if dst, ok = csvJSONString(dst, v, b.replace); !ok {
 			return dst[:start], fmt.Errorf("column %q is not valid %s", b.names[i], b.codec)
 		}
 	}
 	return append(dst, '}'), nil
 }
 
-// jsonPlain marks the bytes a JSON string holds as they are.
-var jsonPlain = func() (t [256]bool) {
+// csvJSONPlain marks the bytes a JSON string holds as they are.
+var csvJSONPlain = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
 	return t
 }()
 
-// appendJSONString appends s as a JSON string; ok is false when s is not
+// csvJSONString appends s as a JSON string; ok is false when s is not
 // UTF-8 and replace is off.
-func appendJSONString(dst, s []byte, replace bool) ([]byte, bool) {
+func csvJSONString(dst, s []byte, replace bool) ([]byte, bool) {
 	dst = append(dst, '"')
-	dst, ok := appendJSONChars(dst, s, replace)
+	dst, ok := csvJSONChars(dst, s, replace)
 	return append(dst, '"'), ok
 }
 
-// appendJSONChars appends s escaped for a JSON string, without quotes.
-func appendJSONChars(dst, s []byte, replace bool) ([]byte, bool) {
+// csvJSONChars appends s escaped for a JSON string, without quotes.
+func csvJSONChars(dst, s []byte, replace bool) ([]byte, bool) {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if jsonPlain[c] {
+		if csvJSONPlain[c] {
 			i++
 			continue
 		}

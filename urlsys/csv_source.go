@@ -60,7 +60,7 @@ func (c *CSVSourceConfig) Validate() error {
 	if !c.HasHeader && len(c.FieldNames) == 0 {
 		field("field_names", errors.New(`"has_header": false needs "field_names"`))
 	}
-	if dup := firstDuplicate(c.FieldNames); dup != "" {
+	if dup := csvDuplicate(c.FieldNames); dup != "" {
 		field("field_names", fmt.Errorf("field_names names %q twice", dup))
 	}
 	if len(c.PrimaryKey) == 0 {
@@ -88,7 +88,7 @@ func (c *CSVSourceConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-func firstDuplicate(names []string) string {
+func csvDuplicate(names []string) string {
 	seen := map[string]bool{}
 	for _, n := range names {
 		if seen[n] {
@@ -143,15 +143,15 @@ var CSVSourceSpec = component.Typed(component.KindSource, "csv",
 			}
 			s.sys, s.ownSys = sys, owned
 		default:
-			s.path = localPath(c.URL, env.ConfigDir)
+			s.path = csvLocalPath(c.URL, env.ConfigDir)
 		}
 		return s, nil
 	}).
 	WithExample(`{"type": "csv", "url": "data/countries.csv", "primary_key": "Code", "encoding": "iso-8859-1"}`)
 
-// localPath is the file a url without a system names: a file:// URL or a
+// csvLocalPath is the file a url without a system names: a file:// URL or a
 // path, relative ones from the config folder.
-func localPath(u, dir string) string {
+func csvLocalPath(u, dir string) string {
 	if rest, ok := strings.CutPrefix(u, "file://"); ok {
 		if p, err := url.PathUnescape(rest); err == nil {
 			rest = p
@@ -229,7 +229,7 @@ func (s *csvSource) Read(ctx context.Context, req component.ReadRequest, emit fu
 	defer body.Close()
 	in := bufio.NewReaderSize(c.codec.NewDecoder(body, c.DecodeErrorStrategy == "replace"), sniffBytes)
 	for range c.SkipRows {
-		if err := skipLine(in); err != nil {
+		if err := csvSkipLine(in); err != nil {
 			break // the reader finds the end, or the error, again
 		}
 	}
@@ -263,8 +263,8 @@ func (s *csvSource) Read(ctx context.Context, req component.ReadRequest, emit fu
 	return nil
 }
 
-// skipLine reads past the next "\n".
-func skipLine(in *bufio.Reader) error {
+// csvSkipLine reads past the next "\n".
+func csvSkipLine(in *bufio.Reader) error {
 	for {
 		_, err := in.ReadSlice('\n')
 		if !errors.Is(err, bufio.ErrBufferFull) {
