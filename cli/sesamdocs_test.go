@@ -73,11 +73,14 @@ func TestSesamDocs(t *testing.T) {
 		t.Fatalf("%s: %v", readmePath, err)
 	}
 	if *update {
-		b, err := json.MarshalIndent(got, "", "  ")
-		if err != nil {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // "<data>", "<system>" stay readable
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(got); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(expectedPath, append(b, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(expectedPath, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(readmePath, []byte(newReadme), 0o644); err != nil {
