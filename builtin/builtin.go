@@ -25,6 +25,7 @@ func Specs() []component.Spec {
 		sources.MergeDatasetsSpec,
 		sources.EmptySpec,
 		rest.SourceSpec,
+		urlsys.JSONSourceSpec,
 		urlsys.CSVSourceSpec,
 		component.ConditionalSpec(component.KindSource, "sources", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dataset", "dataset": "crm-customers"}, "test": {"type": "embedded", "entities": [{"_id": "1", "name": "Ada"}]}}}`),
 		// Transforms.
