@@ -266,8 +266,11 @@ func normalizeDocMessage(msg string) string {
 }
 
 func describeOutcome(o docOutcome) string {
-	b, _ := json.Marshal(o)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(o) // a struct of strings always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func sortedKeys[V any](maps ...map[string]V) []string {
