@@ -27,15 +27,22 @@ type exprIndex struct {
 	text           string // the expression as written, for errors
 
 	mu    sync.Mutex
-	next  uint64              // the dataset offset to follow from
-	byKey map[string]*idSet   // joinKey of a value → the _ids holding it
-	byID  map[string][]string // _id → its keys, to drop them when it changes
-	evals int64               // entities the expression was evaluated on (tests bound it)
+	next  uint64                         // the dataset offset to follow from
+	byKey map[string][]string            // joinKey of a value → the _ids holding it (few)
+	many  map[string]map[string]struct{} // … or, once a key has many, here
+	byID  map[string]string              // _id → its one key, to drop it when it changes
+	byIDs map[string][]string            // _id → its keys, when it has several
+	evals int64                          // entities the expression was evaluated on (tests bound it)
 }
+
+// manyIDs is the number of _ids under one key past which they move from a
+// list to a set, so that dropping one from a popular key stays cheap.
+const manyIDs = 32
 
 func newExprIndex(alias, dataset string, e Expr, n *pipes.Node) *exprIndex {
 	return &exprIndex{alias: alias, dataset: dataset, expr: e, text: string(n.JSON()),
-		byKey: map[string]*idSet{}, byID: map[string][]string{}}
+		byKey: map[string][]string{}, many: map[string]map[string]struct{}{},
+		byID: map[string]string{}, byIDs: map[string][]string{}}
 }
 
 // lookup returns the latest, non-deleted entities whose expression value
@@ -51,8 +58,9 @@ func (ix *exprIndex) lookup(c *Ctx, ds Datasets, keys []Value) ([]*Dict, error) 
 	if err == nil {
 		for _, k := range keys {
 			if key, ok := joinKey(k); ok {
-				if s := ix.byKey[key]; s != nil {
-					ids = s.appendTo(ids)
+				ids = append(ids, ix.byKey[key]...)
+				for id := range ix.many[key] {
+					ids = append(ids, id)
 				}
 			}
 		}
@@ -120,77 +128,62 @@ func (ix *exprIndex) add(id string, v Value) {
 			keys = append(keys, k)
 		}
 	}
-	if len(keys) == 0 {
+	switch len(keys) {
+	case 0:
 		return
+	case 1:
+		ix.byID[id] = keys[0]
+	default:
+		ix.byIDs[id] = keys
 	}
 	for _, k := range keys {
-		s := ix.byKey[k]
-		if s == nil {
-			s = &idSet{}
-			ix.byKey[k] = s
+		if set := ix.many[k]; set != nil {
+			set[id] = struct{}{}
+			continue
 		}
-		s.add(id)
+		list := append(ix.byKey[k], id)
+		if len(list) <= manyIDs {
+			ix.byKey[k] = list
+			continue
+		}
+		set := make(map[string]struct{}, 2*len(list))
+		for _, x := range list {
+			set[x] = struct{}{}
+		}
+		ix.many[k] = set
+		delete(ix.byKey, k)
 	}
-	ix.byID[id] = keys
 }
 
 func (ix *exprIndex) remove(id string) {
-	for _, k := range ix.byID[id] {
-		if s := ix.byKey[k]; s != nil && s.remove(id) {
-			delete(ix.byKey, k)
-		}
+	if k, ok := ix.byID[id]; ok {
+		ix.removeKey(k, id)
+		delete(ix.byID, id)
 	}
-	delete(ix.byID, id)
+	for _, k := range ix.byIDs[id] {
+		ix.removeKey(k, id)
+	}
+	delete(ix.byIDs, id)
 }
 
-// idSet is the _ids under one key: a short list, or a map once it grows,
-// so that removing an _id from a popular key stays cheap.
-type idSet struct {
-	list []string
-	set  map[string]struct{}
-}
-
-const idSetListMax = 32
-
-func (s *idSet) add(id string) {
-	if s.set != nil {
-		s.set[id] = struct{}{}
+func (ix *exprIndex) removeKey(k, id string) {
+	if set := ix.many[k]; set != nil {
+		delete(set, id)
+		if len(set) == 0 {
+			delete(ix.many, k)
+		}
 		return
 	}
-	if slices.Contains(s.list, id) {
-		return
+	list := ix.byKey[k]
+	if i := slices.Index(list, id); i >= 0 {
+		list[i] = list[len(list)-1]
+		list = list[:len(list)-1]
 	}
-	s.list = append(s.list, id)
-	if len(s.list) > idSetListMax {
-		s.set = make(map[string]struct{}, 2*len(s.list))
-		for _, x := range s.list {
-			s.set[x] = struct{}{}
-		}
-		s.list = nil
+	if len(list) == 0 {
+		delete(ix.byKey, k)
+	} else {
+		ix.byKey[k] = list
 	}
-}
-
-// remove drops id and reports whether the set is now empty.
-func (s *idSet) remove(id string) bool {
-	if s.set != nil {
-		delete(s.set, id)
-		return len(s.set) == 0
-	}
-	if i := slices.Index(s.list, id); i >= 0 {
-		s.list[i] = s.list[len(s.list)-1]
-		s.list = s.list[:len(s.list)-1]
-	}
-	return len(s.list) == 0
-}
-
-func (s *idSet) appendTo(ids []string) []string {
-	if s.set != nil {
-		for id := range s.set {
-			ids = append(ids, id)
-		}
-		return ids
-	}
-	return append(ids, s.list...)
 }
 
 // joinKey is the index form of a join value: values Equal finds equal get
