@@ -23,6 +23,7 @@ func Specs() []component.Spec {
 		sources.HTTPEndpointSpec,
 		sources.UnionDatasetsSpec,
 		sources.MergeDatasetsSpec,
+		sources.DiffDatasetsSpec,
 		sources.EmptySpec,
 		rest.SourceSpec,
 		urlsys.JSONSourceSpec,
@@ -35,6 +36,7 @@ func Specs() []component.Spec {
 		rest.TransformSpec,
 		urlsys.HTTPTransformSpec,
 		component.ChainedSpec,
+		transforms.TemplateSpec,
 		component.ConditionalSpec(component.KindTransform, "transforms", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dtl", "rules": {"default": [["copy", "*"]]}}, "test": [{"type": "dtl", "rules": {"default": [["copy", "*"], ["add", "test", true]]}}]}}`),
 		// Sinks.
 		sinks.DatasetSpec,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,13 +65,19 @@ func loadConfig(t *testing.T, config string) (*pipes.Config, error) {
 // writing the dataset "out" (through the fail_on transform).
 func newEngine(t *testing.T, st *store.Store, source string, extra ...string) *engine.Engine {
 	t.Helper()
+	return newEngineLog(t, st, slog.New(slog.DiscardHandler), source, extra...)
+}
+
+// newEngineLog is newEngine logging to log.
+func newEngineLog(t *testing.T, st *store.Store, log *slog.Logger, source string, extra ...string) *engine.Engine {
+	t.Helper()
 	pipe := fmt.Sprintf(`{"_id": "p", "type": "pipe", "source": %s, "transform": {"type": "fail_on"}, "sink": {"type": "dataset", "dataset": "out"}%s}`,
 		source, strings.Join(append([]string{""}, extra...), ", "))
 	cfg, err := loadConfig(t, pipe)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(context.Background(), cfg, st, registry(), nil)
+	eng, err := engine.New(context.Background(), cfg, st, registry(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,5 +488,87 @@ func TestMultiDatasetConfigErrors(t *testing.T) {
 	names := cfg.Pipes[0].Source.Config.(component.ReadsDataset).SourceDatasets()
 	if !slices.Equal(names, []string{"a"}) {
 		t.Fatalf("SourceDatasets: %q", names)
+	}
+}
+
+func TestDiffDatasets(t *testing.T) {
+	st := testkit.OpenStore(t)
+	write(t, st, "products", `{"_id": "1", "name": "A", "price": 10}`, `{"_id": "2", "name": "B", "tags": [1, 2]}`, `{"_id": "3", "name": "C"}`)
+	write(t, st, "other", `{"_id": "1", "name": "A", "price": 12.0, "_x": 1}`, `{"_id": "2", "name": "B", "tags": [1, 2]}`)
+	eng := newEngine(t, st, `{"type": "diff_datasets", "datasets": ["products", "other"]}`)
+	diffs := func() string {
+		t.Helper()
+		var out []string
+		err := st.Scan("out", store.ReadOptions{}, func(_ uint64, e []byte) error {
+			id, _ := entity.ID(e)
+			if entity.Deleted(e) {
+				out = append(out, id+"(deleted)")
+			} else {
+				out = append(out, id+"="+gjson.GetBytes(e, `\$diff`).Raw)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(out)
+		return strings.Join(out, " ")
+	}
+	run(t, eng)
+	if got, want := diffs(), `1={"price":{"products":10,"other":12.0}} 2(deleted) 3={"name":{"products":"C"}}`; got != want {
+		t.Fatalf("first run:\n got %s\nwant %s", got, want)
+	}
+	e, _, _ := st.Get("out", "1")
+	if gjson.GetBytes(e, "products.price").Int() != 10 || gjson.GetBytes(e, "other._x").Int() != 1 {
+		t.Fatalf("the merged versions: %s", e)
+	}
+
+	// Agreement passes the entity on as deleted; a deletion in one
+	// dataset is a difference.
+	write(t, st, "other", `{"_id": "1", "name": "A", "price": 10.00}`, `{"_id": "2", "_deleted": true}`)
+	run(t, eng)
+	if got, want := diffs(), `1(deleted) 2={"_deleted":{"products":false,"other":true},"name":{"products":"B"},"tags":{"products":[1,2]}} 3={"name":{"products":"C"}}`; got != want {
+		t.Fatalf("second run:\n got %s\nwant %s", got, want)
+	}
+
+	// The comparison's options, on a full run.
+	write(t, st, "other", `{"_id": "2", "name": "b", "tags": [2, 1, 2], "n": 1}`)
+	for source, want := range map[string]string{
+		`"ignore_deletes": true`:                         `2={"name":{"products":"B","other":"b"},"tags":{"products":[1,2],"other":[2,1,2]},"n":{"other":1}}`,
+		`"treat_lists_as_sets": true`:                    `2={"name":{"products":"B","other":"b"},"n":{"other":1}}`,
+		`"whitelist": ["tags", "n"], "blacklist": ["n"]`: `2={"tags":{"products":[1,2],"other":[2,1,2]}}`,
+	} {
+		eng := newEngine(t, st, `{"type": "diff_datasets", "datasets": ["products", "other"], `+source+`}`)
+		if _, err := eng.Run(context.Background(), "p", engine.RunOptions{Full: true}); err != nil {
+			t.Fatal(err)
+		}
+		if got := diffs(); !strings.Contains(got, want) {
+			t.Errorf("%s:\n got %s\nwant %s", source, got, want)
+		}
+	}
+
+	var log testkit.Buffer
+	newEngineLog(t, st, log.Logger(), `{"type": "diff_datasets", "datasets": ["products", "other"]}`)
+	if !strings.Contains(log.String(), `level=WARN msg="the diff_datasets source is deprecated in Sesam`) {
+		t.Fatalf("log: %s", log.String())
+	}
+	if _, err := loadConfig(t, `{"_id": "p", "type": "pipe", "source": {"type": "diff_datasets", "datasets": []}}`); err == nil || !strings.Contains(err.Error(), "datasets must name at least one dataset") {
+		t.Fatalf("no datasets: %v", err)
+	}
+}
+
+func TestMultiDatasetWarnsOfMissingDatasets(t *testing.T) {
+	for _, ignore := range []bool{true, false} {
+		st := testkit.OpenStore(t)
+		write(t, st, "a", `{"_id": "1"}`)
+		var log testkit.Buffer
+		eng := newEngineLog(t, st, log.Logger(), fmt.Sprintf(`{"type": "union_datasets", "datasets": ["a", "nowhere"], "ignore_non_existent_datasets": %t}`, ignore))
+		if sum := run(t, eng); sum.Read != 1 {
+			t.Fatalf("run: %+v", sum)
+		}
+		warned := strings.Contains(log.String(), `level=WARN msg="a dataset the source reads does not exist" pipe=p source=union_datasets dataset=nowhere`)
+		if warned == ignore {
+			t.Errorf("ignore_non_existent_datasets %t: log %s", ignore, log.String())
+		}
 	}
 }
