@@ -66,7 +66,7 @@ func TestConditionalProblems(t *testing.T) {
 
 func TestUnbuiltTypesAreExplained(t *testing.T) {
 	dir := writeConfig(t, map[string]string{"p.json": `[
-{"_id": "k", "type": "pipe", "source": {"type": "kafka", "system": "x"}},
+{"_id": "k", "type": "pipe", "source": {"type": "kafka", "system": "m"}},
 {"_id": "m", "type": "system:microservice", "docker": {"image": "x"}},
 {"_id": "e", "type": "pipe", "source": {"type": "embedded", "entities": []}, "sink": {"type": "elasticsearch"}}
 ]`})

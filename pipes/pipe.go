@@ -219,6 +219,8 @@ func (l *loader) system(n *Node, kind string) *System {
 	cfg, ok := l.opts.Types.NewConfig("system", kind)
 	if !ok {
 		l.errs.Add(typ, "%s", unknownType("system", kind, l.opts.Types.Types("system")))
+		// Pipes using it need not say it is missing.
+		l.brokenSystems = append(l.brokenSystems, n.Get("_id").Str)
 		return nil
 	}
 	for _, k := range systemSesamKeys {

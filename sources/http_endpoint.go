@@ -339,5 +339,5 @@ func (*httpEndpoint) Read(_ context.Context, req component.ReadRequest, emit fun
 // SesamKeys lists the Sesam properties the http_endpoint source accepts
 // without effect.
 func (*HTTPEndpointConfig) SesamKeys() []string {
-	return []string{"do_float_as_decimal", "do_float_as_int"}
+	return []string{"do_float_as_decimal", "do_float_as_int", "system"}
 }
