@@ -151,6 +151,7 @@ const crmSystem = `{"_id": "crm", "type": "system:rest", "base_url": "$ENV(crm_u
   "list": {"url": "contacts", "method": "GET", "payload_property": "contacts", "id_expression": "{{ id }}"},
   "lookup": {"url": "contacts/{{ entity.id }}", "method": "GET"},
   "insert": {"url": "contacts", "method": "POST"},
+  "insert-wrapped": {"url": "contacts", "method": "POST", "payload": {"contact": "{{ entity.payload2 | tojson }}sesam:markjson", "by": "{{ properties.by }}"}},
   "update": {"url": "contacts/{{ entity.id }}", "method": "PUT"},
   "delete": {"url": "contacts/{{ entity.id }}", "method": "DELETE"}}}`
 
@@ -515,4 +516,21 @@ func TestShareTemplateNaturalKeyAndFailures(t *testing.T) {
 	r.desire(`{"_id": "n", "id": 50, "name": "Lookup fails"}`)
 	r.run("share")
 	want(t, "lookup failed", r.entity("share", "n"), `{"$result": "lookup-failed"}`)
+}
+
+// TestSharePayloadProperty: under another name than "payload" the payload
+// is for the operation's own payload template to place, as Sesam's Wave
+// connector does.
+func TestSharePayloadProperty(t *testing.T) {
+	r := newRig(t, map[string]string{"p.json": `[
+{"_id": "share", "type": "pipe", "batch_size": 1, "source": {"type": "dataset", "dataset": "crm-contact-transform"},
+ "transform": {"type": "template", "template": "transform-share-rest", "properties": {
+   "rest_system": "crm", "primary_key": "id", "share_dataset": "share",
+   "payload_property": "payload2", "operation_insert": "insert-wrapped", "operation_insert_properties": {"by": "sluice"}}}}]`})
+	r.desire(`{"_id": "new", "name": "Linus", "payload2": "not sent", "$payload": {"name": "Linus T"}}`)
+	r.run("share")
+	if body := r.api.Last(t).Body; body != `{"by":"sluice","contact":{"name":"Linus T"}}` {
+		t.Errorf("insert body %s", body)
+	}
+	want(t, "inserted", r.entity("share", "new"), `{"$result": "inserted", "$payload": {"name": "Linus T"}}`)
 }
