@@ -45,6 +45,7 @@ func Specs() []component.Spec {
 		sinks.CSVEndpointSpec,
 		rest.SinkSpec,
 		webhooksink.SinkSpec,
+		urlsys.JSONSinkSpec,
 		component.ConditionalSpec(component.KindSink, "sinks", `{"type": "conditional", "condition": "$ENV(node-env)", "alternatives": {"prod": {"type": "dataset", "dataset": "customers"}, "test": {"type": "null"}}}`),
 		// Systems.
 		rest.SystemSpec,
