@@ -63,6 +63,7 @@ var allowed = map[string][]string{
 	"internal/torture":               {"internal/gobuild", "store"},
 	"internal/sesamdocs/extract":     {},
 	"examples/webhooks/fakeapi":      {},
+	"examples/connector/fakeapi":     {},
 	"examples/webhooks-out/receiver": {},
 }
 
