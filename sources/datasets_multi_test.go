@@ -232,8 +232,8 @@ func TestUnionDatasetsOptions(t *testing.T) {
 		t.Errorf("history, unprefixed: %q, want %q", got, want)
 	}
 	// A name that needs escaping in JSON is escaped in the _id and the
-	// offset alike.
-	write(t, st, `q"uote`, `{"_id": "y", "v": 4}`)
+	// offset alike; the _id need not come first.
+	write(t, st, `q"uote`, `{"v": 4, "_id": "y"}`)
 	if got, want := read(`{"type": "union_datasets", "datasets": ["q\"uote"]}`), []string{`q"uote:y=4@{"q\"uote":0}`}; !slices.Equal(got, want) {
 		t.Errorf("escaped: %q, want %q", got, want)
 	}

@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -88,14 +89,19 @@ func (s *unionSource) Read(ctx context.Context, req component.ReadRequest, emit 
 	return emit(component.Batch{Entities: batch, Since: pos.token(names)})
 }
 
+var idFirst = []byte(`{"_id":"`)
+
 // withIDPrefix copies e with prefix (JSON-escaped text) put at the start
 // of its _id.
 func withIDPrefix(e, prefix []byte) (entity.Entity, error) {
-	id := gjson.GetBytes(e, entity.PropID)
-	if id.Type != gjson.String || id.Index <= 0 {
-		return nil, errors.New("a stored version without a string _id")
+	at := len(idFirst) // most entities are written _id first, and stored so
+	if !bytes.HasPrefix(e, idFirst) {
+		id := gjson.GetBytes(e, entity.PropID)
+		if id.Type != gjson.String || id.Index <= 0 {
+			return nil, errors.New("a stored version without a string _id")
+		}
+		at = id.Index + 1 // after the opening quote
 	}
-	at := id.Index + 1 // after the opening quote
 	out := make([]byte, 0, len(e)+len(prefix))
 	out = append(out, e[:at]...)
 	out = append(out, prefix...)
