@@ -265,3 +265,14 @@ func TestCodecs(t *testing.T) {
 		t.Errorf("utf-16: % x", got)
 	}
 }
+
+// A delimiter longer than the read buffer is still found.
+func TestLongDelimiter(t *testing.T) {
+	d := Excel
+	d.Delimiter = strings.Repeat("~", 40)
+	r := newReaderSize(iotest.HalfReader(strings.NewReader("a"+d.Delimiter+"b\n")), d, 16)
+	f, _, err := r.Read()
+	if err != nil || len(f) != 2 || string(f[0]) != "a" || string(f[1]) != "b" {
+		t.Fatalf("%q %v", f, err)
+	}
+}

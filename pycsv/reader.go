@@ -129,9 +129,13 @@ type Reader struct {
 
 // NewReader reads UTF-8 (or any ASCII-compatible) text from src; the
 // dialect must pass Check.
-func NewReader(src io.Reader, d Dialect) *Reader {
+func NewReader(src io.Reader, d Dialect) *Reader { return newReaderSize(src, d, 64<<10) }
+
+// newReaderSize reads through a buffer of size bytes (at least 16, so a
+// delimiter and a character always fit).
+func newReaderSize(src io.Reader, d Dialect, size int) *Reader {
 	r := &Reader{
-		src: src, buf: make([]byte, 64<<10), line: 1,
+		src: src, buf: make([]byte, max(size, 16)), line: 1,
 		delim: []byte(d.Delimiter), quote: []byte(d.QuoteChar), esc: []byte(d.EscapeChar),
 		doubleQuote: d.DoubleQuote, skipSp: d.SkipInitialSpace,
 	}
@@ -170,6 +174,9 @@ func (r *Reader) more(n int) bool {
 		if r.pos > 0 {
 			r.end = copy(r.buf, r.buf[r.pos:r.end])
 			r.pos = 0
+		}
+		if r.end == len(r.buf) { // a token longer than the buffer
+			r.buf = append(r.buf, make([]byte, len(r.buf))...)
 		}
 		m, err := r.src.Read(r.buf[r.end:])
 		r.end += m
@@ -369,6 +376,9 @@ func (r *Reader) plainField(line int) (more bool, err error) {
 			continue
 		}
 		switch c := r.buf[i]; {
+		case len(r.delim) == 1 && c == r.delim[0]: // the common case first
+			r.pos++
+			return true, nil
 		case c == '\n' || c == '\r':
 			r.newline()
 			return false, nil

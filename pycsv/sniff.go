@@ -73,7 +73,7 @@ func better(score, fields, quoted, bestScore, bestFields, bestQuoted int) bool {
 // fit reads the sample in d and returns how many records have the most
 // common field count, that count, and how many fields were quoted.
 func fit(sample []byte, d Dialect) (score, fields, quoted int) {
-	r := NewReader(bytes.NewReader(sample), d)
+	r := newReaderSize(bytes.NewReader(sample), d, min(len(sample)+len(d.Delimiter), 64<<10))
 	counts := map[int]int{}
 	for {
 		f, _, err := r.Read()

@@ -35,7 +35,7 @@ func (discardSink) Write(_ context.Context, es []entity.Entity) (component.Write
 }
 
 // csvSource decodes a csv source config (which must be valid) and builds it.
-func newCSVSource(t *testing.T, js string, env component.Env) component.Source {
+func newCSVSource(t testing.TB, js string, env component.Env) component.Source {
 	t.Helper()
 	n, err := pipes.Parse("source.json", []byte(js))
 	if err != nil {
