@@ -80,7 +80,9 @@ func TestValidateWrittenDatasets(t *testing.T) {
 	 {"_id": "a", "type": "pipe", "source": {"type": "embedded", "entities": []}},
 	 {"_id": "b", "type": "pipe", "source": {"type": "dataset", "dataset": "a"}},
 	 {"_id": "pub", "type": "pipe", "source": {"type": "embedded", "entities": []}, "sink": {"type": "http_endpoint"}},
-	 {"_id": "c", "type": "pipe", "source": {"type": "dataset", "dataset": "pub"}}]`})
+	 {"_id": "c", "type": "pipe", "source": {"type": "dataset", "dataset": "pub"}},
+	 {"_id": "csv", "type": "pipe", "source": {"type": "embedded", "entities": []}, "sink": {"type": "csv_endpoint", "columns": ["_id"]}},
+	 {"_id": "d", "type": "pipe", "source": {"type": "dataset", "dataset": "csv"}}]`})
 	notAFolder := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notAFolder, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)

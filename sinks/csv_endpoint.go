@@ -34,7 +34,16 @@ type CSVEndpointConfig struct {
 
 	codec   *pycsv.Codec
 	dialect pycsv.Dialect
+	dataset string // the pipe's _id, set by PipeDefaults
 }
+
+var _ component.WritesDataset = (*CSVEndpointConfig)(nil)
+
+// PipeDefaults records the pipe's _id: the dataset the publisher writes.
+func (c *CSVEndpointConfig) PipeDefaults(pipeID string) { c.dataset = pipeID }
+
+// SinkDataset names the dataset the publisher writes: its pipe's.
+func (c *CSVEndpointConfig) SinkDataset() string { return c.dataset }
 
 var csvQuoting = map[string]pycsv.Quoting{
 	"all": pycsv.QuoteAll, "minimal": pycsv.QuoteMinimal, "non-numeric": pycsv.QuoteNonNumeric, "none": pycsv.QuoteNone,
