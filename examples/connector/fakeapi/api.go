@@ -53,6 +53,7 @@ func (a *api) handler() http.Handler {
 	mux.HandleFunc("PATCH /contacts/{id}", a.patch)
 	mux.HandleFunc("DELETE /contacts/{id}", a.remove)
 	mux.HandleFunc("GET /_requests", a.takeRequests)
+	mux.HandleFunc("GET /_contacts", a.list)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no such endpoint"})
 	})

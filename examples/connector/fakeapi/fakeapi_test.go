@@ -76,6 +76,9 @@ func TestContacts(t *testing.T) {
 	if status != 200 || body != want {
 		t.Errorf("/_requests: %d\n%s\nwant\n%s", status, body, want)
 	}
+	if _, body := call(t, "GET", u+"/_contacts", "", ""); body != `{"results":[{"id":1,"name":"Ada","email":"ada@example.com"},{"id":2,"name":"Grace","email":"grace@example.com"}]}` {
+		t.Errorf("/_contacts: %s", body)
+	}
 	if _, body := call(t, "GET", u+"/_requests", "", ""); body != "" {
 		t.Errorf("/_requests again: %q", body)
 	}

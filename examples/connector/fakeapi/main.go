@@ -12,6 +12,7 @@
 //	PATCH  /contacts/{id}     the members given replace the contact's → 200 the contact, or 404
 //	DELETE /contacts/{id}     204, or 404
 //	GET    /_requests         the /contacts requests since the last call, one "METHOD PATH STATUS" line each
+//	GET    /_contacts         what GET /contacts answers, without the key and without being recorded
 package main
 
 import (
