@@ -150,6 +150,7 @@ func (c *crm) requests(from int) []string {
 const crmSystem = `{"_id": "crm", "type": "system:rest", "base_url": "$ENV(crm_url)/", "operations": {
   "list": {"url": "contacts", "method": "GET", "payload_property": "contacts", "id_expression": "{{ id }}"},
   "lookup": {"url": "contacts/{{ entity.id }}", "method": "GET"},
+  "lookup-list": {"url": "contacts", "method": "GET", "payload_property": "contacts"},
   "insert": {"url": "contacts", "method": "POST"},
   "insert-wrapped": {"url": "contacts", "method": "POST", "payload": {"contact": "{{ entity.payload2 | tojson }}sesam:markjson", "by": "{{ properties.by }}"}},
   "update": {"url": "contacts/{{ entity.id }}", "method": "PUT"},
@@ -533,4 +534,34 @@ func TestSharePayloadProperty(t *testing.T) {
 		t.Errorf("insert body %s", body)
 	}
 	want(t, "inserted", r.entity("share", "new"), `{"$result": "inserted", "$payload": {"name": "Linus T"}}`)
+}
+
+// TestShareTemplateLookupRule is the shape of Sesam's HubSpot association
+// pipes: a natural key of two properties, and a lookup that answers a list
+// from which lookup_rewrite picks the entity (none picked: not found).
+func TestShareTemplateLookupRule(t *testing.T) {
+	r := newRig(t, map[string]string{"p.json": `[
+{"_id": "share", "type": "pipe", "batch_size": 1, "source": {"type": "dataset", "dataset": "crm-contact-transform"},
+ "transform": {"type": "template", "template": "transform-share-rest", "properties": {
+   "rest_system": "crm", "primary_key": ["id", "kind"], "is_natural_key": true, "share_dataset": "share", "operation_lookup": "lookup-list",
+   "rules": {"lookup_rewrite": [["filter", ["eq", "_R._S.id", "_S.id"]], ["copy", "*"]]}}}}]`})
+	r.api.add(map[string]any{"name": "Ada", "kind": "person"})
+
+	n := r.api.Count()
+	r.desire(`{"_id": "n", "id": 60, "kind": "person", "name": "N"}`)
+	r.run("share")
+	wantRequests(t, r.api.requests(n), "GET /contacts", "POST /contacts")
+	want(t, "not picked: inserted", r.entity("share", "n"), `{"$result": "inserted", "$generated_id": "[60, \"person\"]"}`)
+
+	n = r.api.Count()
+	r.desire(`{"_id": "n", "id": 60, "kind": "person", "name": "N2", "$based_on": {"name": "N"}}`)
+	r.run("share")
+	wantRequests(t, r.api.requests(n), "GET /contacts", "PUT /contacts/60")
+	want(t, "picked: updated", r.entity("share", "n"), `{"$result": "updated", "$based_on_lookup": {"name": "N"}, "$generated_id": "[60, \"person\"]"}`)
+
+	n = r.api.Count()
+	r.desire(`{"_id": "1", "id": 1, "kind": "person", "name": "Ada L", "$based_on": {"name": "Grace"}}`)
+	r.run("share")
+	wantRequests(t, r.api.requests(n), "GET /contacts")
+	want(t, "picked: modified", r.entity("share", "1"), `{"$result": "modified-in-system", "$based_on_lookup": {"name": "Ada"}}`)
 }
