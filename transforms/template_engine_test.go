@@ -81,6 +81,10 @@ func (c *crm) serve(w http.ResponseWriter, r *http.Request, body string) {
 		answer(404, map[string]any{"error": "no such path"})
 		return
 	}
+	if rest == "/defaults" && r.Method == "GET" {
+		answer(200, map[string]any{"id": 0, "name": "(name)", "email": "(email)", "tags": []any{"default"}})
+		return
+	}
 	if rest == "" {
 		switch r.Method {
 		case "GET":
@@ -138,11 +142,16 @@ func (c *crm) serve(w http.ResponseWriter, r *http.Request, body string) {
 	}
 }
 
-// requests lists the requests the fake got, as "METHOD /path", from n on.
+// requests lists the requests the fake got, as "METHOD /path?query", from
+// n on.
 func (c *crm) requests(from int) []string {
 	var out []string
 	for _, r := range c.Requests()[from:] {
-		out = append(out, r.Method+" "+r.Path)
+		line := r.Method + " " + r.Path
+		if r.Query != "" {
+			line += "?" + r.Query
+		}
+		out = append(out, line)
 	}
 	return out
 }
@@ -150,6 +159,7 @@ func (c *crm) requests(from int) []string {
 const crmSystem = `{"_id": "crm", "type": "system:rest", "base_url": "$ENV(crm_url)/", "operations": {
   "list": {"url": "contacts", "method": "GET", "payload_property": "contacts", "id_expression": "{{ id }}"},
   "lookup": {"url": "contacts/{{ entity.id }}", "method": "GET"},
+  "defaults": {"url": "contacts/defaults", "method": "GET", "params": {"which": "{{ properties.which }}"}},
   "lookup-list": {"url": "contacts", "method": "GET", "payload_property": "contacts"},
   "insert": {"url": "contacts", "method": "POST"},
   "insert-wrapped": {"url": "contacts", "method": "POST", "payload": {"contact": "{{ entity.payload2 | tojson }}sesam:markjson", "by": "{{ properties.by }}"}},
@@ -424,23 +434,36 @@ func TestCollectTemplateLooksUp(t *testing.T) {
 	want(t, "not found", r.entity("detail", "9"), `{"_id": "9", "id": 9, "_deleted": true}`)
 }
 
-// TestDefaultsTemplate merges the system's values under the entity's.
+// TestDefaultsTemplate merges default values under an entity to insert,
+// as Sesam's SuperOffice connector does before its share template.
 func TestDefaultsTemplate(t *testing.T) {
 	r := newRig(t, map[string]string{"p.json": `[
-{"_id": "in", "type": "pipe", "source": {"type": "embedded", "entities": [{"_id": "1", "id": 1, "name": "Ada L"}, {"_id": "new", "name": "Linus"}]}},
+{"_id": "in", "type": "pipe", "source": {"type": "embedded", "entities": [
+  {"_id": "new", "name": "Linus", "tags": null, "properties": {"own": true}},
+  {"_id": "1", "id": 1, "name": "Ada L"},
+  {"_id": "gone", "_deleted": true}]}},
 {"_id": "out", "type": "pipe", "source": {"type": "dataset", "dataset": "in"},
- "transform": {"type": "template", "template": "transform-defaults-rest", "properties": {"rest_system": "crm", "primary_key": "id", "operation": "lookup"}}}]`})
-	r.api.add(map[string]any{"name": "Ada", "email": "ada@example.com"})
+ "transform": {"type": "template", "template": "transform-defaults-rest", "properties": {"rest_system": "crm", "primary_key": "id", "operation": "defaults", "operation_properties": {"which": "new"}}}}]`})
 	r.run("in")
 	n := r.api.Count()
 	r.run("out")
-	wantRequests(t, r.api.requests(n), "GET /contacts/1")
-	got := r.entity("out", "1")
-	want(t, "merged", got, `{"id": 1, "name": "Ada L", "email": "ada@example.com"}`)
-	if len(got) != 5 { // _id, _deleted, id, name, email
-		t.Errorf("merged entity %v", got)
+	wantRequests(t, r.api.requests(n), "GET /contacts/defaults?which=new")
+	got := r.entity("out", "new")
+	want(t, "merged", got, `{"name": "Linus", "email": "(email)", "tags": null, "properties": {"own": true}}`)
+	if _, has := got["id"]; has {
+		t.Errorf("the defaults' primary key was merged in: %v", got)
 	}
-	want(t, "without key", r.entity("out", "new"), `{"name": "Linus"}`)
+	want(t, "with key", r.entity("out", "1"), `{"id": 1, "name": "Ada L"}`)
+	if _, has := r.entity("out", "1")["email"]; has {
+		t.Error("an entity with its key got defaults")
+	}
+	for _, id := range []string{"new", "1"} {
+		for k := range r.entity("out", id) {
+			if strings.HasPrefix(k, "$defaults") {
+				t.Errorf("entity %s keeps the template's %s", id, k)
+			}
+		}
+	}
 }
 
 // TestShareTemplateExtensionPoints: payload rewrites, client-side patching
