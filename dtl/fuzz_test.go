@@ -20,6 +20,8 @@ func FuzzCompileRun(f *testing.F) {
 		{`{"default": [["filter", ["matches", "a*", "_S.s"]], ["create", ["list", {"_id": "c"}]]]}`, `{"s": "abc"}`},
 		{`{"default": [["add", "s", ["sorted", "_.", ["list", 1, "a", null, ["list"], {"a": 1}, "~t2020-01-01T00:00:00Z"]]]]}`, `{}`},
 		{`{"default": [["add", "j", ["json-parse", "_S.j"]], ["merge", "_T.j"]]}`, `{"j": "{\"a\": [1, 2.5, \"~f1.5\"]}"}`},
+		{`{"default": [["add", "h", ["hops", {"datasets": ["b b", "a a"], "where": [["eq", "_S.k", ["map", ["upper", "_."], "b.k"]], ["eq", ["+", "a.value", 2], "b.values"]]}]]]}`, `{"k": "x"}`},
+		{`{"default": [["add", "h", ["hops", {"datasets": ["o o"], "where": ["or", ["eq", "_S._id", "o.c"], ["eq", "_S.k", ["last", "o.$g"]]]}]]]}`, `{"_id": "a"}`},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])

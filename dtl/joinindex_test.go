@@ -400,3 +400,37 @@ func TestJoinKeyAgreesWithEqual(t *testing.T) {
 		t.Error("null has a join key")
 	}
 }
+
+// TestExprJoinConcurrentLookups: a program's expression index serves
+// several goroutines at once (run with -race); it is built once.
+func TestExprJoinConcurrentLookups(t *testing.T) {
+	ds := memDatasets{}
+	for i := range 200 {
+		ds["people"] = append(ds["people"], mustDecode(t, "person", fmt.Sprintf(`{"_id": "p%03d", "k": "k%d"}`, i, i%20)).(*Dict))
+	}
+	h := newHopper(t, ds, `["hops", {"datasets": ["people p"], "where": ["eq", "_S.k", ["lower", "p.k"]], "return": "p._id"}]`)
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 50 {
+				got, err := h.run(fmt.Sprintf(`{"k": "k%d"}`, (g+i)%20))
+				if err == nil && len(AsList(got)) != 10 {
+					err = fmt.Errorf("k%d: %s", (g+i)%20, EncodeJSON(got))
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ix := h.index(); ix.evals != 200 {
+		t.Fatalf("the index evaluated %d entities, want 200", ix.evals)
+	}
+}
