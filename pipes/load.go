@@ -78,6 +78,9 @@ func Load(dir string, opts Options) (*Config, error) {
 	l.checkNotify()
 	l.literalSecrets()
 	l.errs.Sort()
+	// Components an expander generated share their user's node, and may
+	// share a problem too: say it once.
+	l.errs = slices.CompactFunc(l.errs, func(a, b *Error) bool { return a.Error() == b.Error() })
 	var problems, warnings Errors
 	for _, e := range l.errs {
 		if e.Warning {
