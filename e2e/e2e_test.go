@@ -268,7 +268,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		{"c.json:5:1: ", "not closed"},
 		{"d.json:2:67: /source/if_source_empty: ", `"maybe"`},
 		{"d.json:3:65: /sink/unknown_key: ", `unknown property "unknown_key"`},
-		{"e.json:2:60: /source/entities/1: ", `"_id"`},
+		{"e.json:2:68: /source/entities/1/_id: ", `"_id" is a non-empty string`},
 	}
 	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 	if r.code != 1 || r.stdout != "" || len(lines) != len(want)+1 {
