@@ -77,12 +77,23 @@ type PublishedSink interface {
 	ContentDisposition() string
 }
 
-// CSVPublishedSink is a sink whose dataset "sluice run" serves as CSV at
-// GET /api/publishers/<pipe>/csv: the publisher pages through the dataset,
-// the sink turns entities into rows in its own format.
-type CSVPublishedSink interface {
+// PulledSink is a sink whose pipe is read when a client asks for it
+// (Sesam's csv_endpoint): a run of the pipe does nothing, and the
+// publisher reads the source through the transforms on each request
+// (engine.Pull). A pushed source's entities still reach the sink.
+type PulledSink interface {
 	Sink
-	// Dataset names the dataset served.
+	Pulled()
+}
+
+// CSVPublishedSink is a sink whose pipe "sluice run" serves as CSV at GET
+// /api/publishers/<pipe>/csv: the publisher reads the pipe (or, when its
+// source is pushed, the dataset the sink keeps), the sink turns entities
+// into rows in its own format.
+type CSVPublishedSink interface {
+	PulledSink
+	// Dataset names the dataset the sink keeps what a pushed source
+	// receives in.
 	Dataset() string
 	// SkipDeleted leaves deleted entities out.
 	SkipDeleted() bool

@@ -155,6 +155,9 @@ func (r *run) do(ctx context.Context) (err error) {
 	if _, pushed := r.p.Source.(component.PushedSource); pushed {
 		return nil // entities arrive by push; there is nothing to read or sweep
 	}
+	if _, pulled := r.p.Sink.(component.PulledSink); pulled {
+		return nil // the pipe is read when a client asks for it (Pull)
+	}
 	if _, ok := r.p.Sink.(component.Flusher); ok && !r.dryRun {
 		defer func() {
 			if ferr := r.flush(ctx); ferr != nil && err == nil {

@@ -8,27 +8,35 @@ import (
 	"time"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/engine"
+	"github.com/sluice-sync/sluice/entity"
 	"github.com/sluice-sync/sluice/httpjson"
 	"github.com/sluice-sync/sluice/store"
+	"github.com/tidwall/gjson"
 )
 
-// A CSV answer is read from the dataset a page at a time, each page in a
-// read transaction of its own (so a slow client holds no transaction
-// open), and pushed to the client after each page with a fresh write
-// deadline (so a long download that keeps moving is not cut by the
-// server's write timeout).
+// A CSV answer is pushed to the client as it is made, with a fresh write
+// deadline each time (so a long download that keeps moving is not cut by
+// the server's write timeout). A dataset is read a page at a time, each
+// page in a read transaction of its own, so a slow client holds none open.
 var (
 	csvPage          = 1000 // a variable for the tests
 	csvWriteDeadline = 30 * time.Second
 )
 
+// errEnough ends a pull once limit rows are written.
+var errEnough = errors.New("enough rows")
+
 // ServePublishCSV handles GET /api/publishers/{pipe}/csv and
-// /api/publishers/{pipe}/csv/{filename} (Sesam's CSV publisher): the
-// latest version of each entity of the pipe's csv_endpoint dataset after
-// offset since, all of them unless limit is given, one row each in offset
-// order, in the sink's format. A filename at the end of the URL names the
-// download. Headers: X-Dataset-Id, X-Dataset-Populated and
-// X-Dataset-Entities, as the JSON publisher's.
+// /api/publishers/{pipe}/csv/{filename} (Sesam's CSV publisher) for a pipe
+// with a csv_endpoint sink: the pipe is read for the request, its source
+// from since (a token the source understands, such as a dataset offset)
+// through its transforms, and every entity it gives becomes a row, in
+// order, at most limit of them (all by default). When the pipe's source is
+// pushed (http_endpoint), the rows are the latest versions of the entities
+// it received, after dataset offset since, with X-Dataset-Id,
+// X-Dataset-Populated and X-Dataset-Entities as the JSON publisher sends.
+// A filename at the end of the URL names the download.
 func (rc *Receiver) ServePublishCSV(w http.ResponseWriter, r *http.Request) {
 	eng := rc.engine()
 	if eng == nil {
@@ -47,15 +55,6 @@ func (rc *Receiver) ServePublishCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	var from uint64
-	if s := q.Get("since"); s != "" {
-		since, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || since < 0 {
-			httpjson.Error(w, http.StatusBadRequest, fmt.Sprintf("since must be a dataset offset (an integer of 0 or more), not %q", s))
-			return
-		}
-		from = uint64(since) + 1
-	}
 	limit := -1 // all
 	if s := q.Get("limit"); s != "" {
 		if limit, err = strconv.Atoi(s); err != nil || limit < 1 {
@@ -67,56 +66,139 @@ func (rc *Receiver) ServePublishCSV(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, "linked_excel_file is not supported: sluice serves CSV only")
 		return
 	}
-
-	ds := sink.Dataset()
-	st := eng.Store()
-	info, exists := st.Dataset(ds)
-	head, err := sink.AppendCSVHead(nil)
-	if err != nil {
+	out := &csvAnswer{w: w, rc: http.NewResponseController(w), sink: sink, filename: r.PathValue("filename")}
+	if out.head, err = sink.AppendCSVHead(nil); err != nil {
 		httpjson.Error(w, http.StatusInternalServerError, fmt.Sprintf("writing the header row: %v", err))
 		return
 	}
-	// The first page is read before the status is sent, so that a dataset
-	// that cannot be read is answered 500 rather than cut short.
-	buf, next, n, err := csvRows(st, ds, sink, head, from, pageLimit(limit, 0), exists)
-	if err != nil {
-		httpjson.Error(w, http.StatusInternalServerError, eng.Config().Redact(err.Error()))
+	if _, pushed := p.Source.(component.PushedSource); pushed {
+		rc.serveCSVDataset(out, r, eng, id, limit)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", sink.CSVContentType())
-	h.Set("X-Content-Type-Options", "nosniff")
+
+	n := 0
+	err = eng.Pull(r.Context(), id, q.Get("since"), func(es []entity.Entity) error {
+		var buf []byte
+		for _, e := range es {
+			if n == limit {
+				break
+			}
+			if (sink.SkipDeleted() && entity.Deleted(e)) || gjson.GetBytes(e, "_filtered").Type == gjson.True {
+				continue
+			}
+			var err error
+			if buf, err = sink.AppendCSVRow(buf, e); err != nil {
+				id, _ := entity.ID(e)
+				return fmt.Errorf("entity %q: %w", id, err)
+			}
+			n++
+		}
+		if len(buf) > 0 { // the status waits for the first row, so an early failure can still be answered
+			if err := out.write(buf); err != nil {
+				return err
+			}
+		}
+		if n == limit {
+			return errEnough
+		}
+		return nil
+	})
+	switch {
+	case err == nil || errors.Is(err, errEnough):
+		_ = out.write(nil) // the header row, when there were no rows
+	case !out.started:
+		status := http.StatusInternalServerError
+		if errors.Is(err, engine.ErrClosed) {
+			status = http.StatusServiceUnavailable
+		}
+		httpjson.Error(w, status, fmt.Sprintf("reading pipe %q: %v", id, eng.Config().Redact(err.Error())))
+	case r.Context().Err() == nil:
+		// The status is sent: all that is left is to cut the answer short,
+		// which the client sees as a broken transfer.
+		rc.log.Error("publishing CSV failed mid-answer", "pipe", id, "error", eng.Config().Redact(err.Error()))
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// csvAnswer writes the headers, the file's head and then rows, sending
+// the status with the first write.
+type csvAnswer struct {
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	sink     component.CSVPublishedSink
+	filename string
+	head     []byte
+	started  bool
+}
+
+// write sends rows (the head first); nil sends just the head, once.
+func (a *csvAnswer) write(rows []byte) error {
+	if !a.started {
+		h := a.w.Header()
+		h.Set("Content-Type", a.sink.CSVContentType())
+		h.Set("X-Content-Type-Options", "nosniff")
+		if d := a.sink.CSVContentDisposition(a.filename); d != "" {
+			h.Set("Content-Disposition", d)
+		}
+		a.w.WriteHeader(http.StatusOK)
+		a.started = true
+		rows = append(a.head, rows...)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := a.w.Write(rows); err != nil {
+		return err
+	}
+	if err := a.rc.SetWriteDeadline(time.Now().Add(csvWriteDeadline)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	if err := a.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+// serveCSVDataset serves the dataset a pushed source's entities went to:
+// the latest version of each after offset since, in offset order.
+func (rc *Receiver) serveCSVDataset(out *csvAnswer, r *http.Request, eng *engine.Engine, id string, limit int) {
+	var from uint64
+	if s := r.URL.Query().Get("since"); s != "" {
+		since, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || since < 0 {
+			httpjson.Error(out.w, http.StatusBadRequest, fmt.Sprintf("since must be a dataset offset (an integer of 0 or more), not %q", s))
+			return
+		}
+		from = uint64(since) + 1
+	}
+	ds := out.sink.Dataset()
+	st := eng.Store()
+	info, exists := st.Dataset(ds)
+	// The first page is read before the status is sent, so that a dataset
+	// that cannot be read is answered 500 rather than cut short.
+	buf, next, n, err := csvRows(st, ds, out.sink, nil, from, pageLimit(limit, 0), exists)
+	if err != nil {
+		httpjson.Error(out.w, http.StatusInternalServerError, eng.Config().Redact(err.Error()))
+		return
+	}
+	h := out.w.Header()
 	h.Set("X-Dataset-Id", ds)
 	h.Set("X-Dataset-Populated", strconv.FormatBool(exists && info.Populated))
 	h.Set("X-Dataset-Entities", strconv.FormatInt(info.Entities, 10))
-	if d := sink.CSVContentDisposition(r.PathValue("filename")); d != "" {
-		h.Set("Content-Disposition", d)
-	}
-	w.WriteHeader(http.StatusOK)
-	rw := http.NewResponseController(w)
-	sent, read := 0, n
+	sent := 0
 	for {
-		if _, err := w.Write(buf); err != nil {
+		if err := out.write(buf); err != nil {
 			return // the client went away
 		}
-		sent = read
+		sent += n
 		if next == 0 || (limit > 0 && sent >= limit) || r.Context().Err() != nil {
 			return
 		}
-		if err := rw.SetWriteDeadline(time.Now().Add(csvWriteDeadline)); err != nil && !errors.Is(err, http.ErrNotSupported) {
-			return
-		}
-		if err := rw.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-			return
-		}
-		buf, next, n, err = csvRows(st, ds, sink, buf[:0], next, pageLimit(limit, sent), true)
+		buf, next, n, err = csvRows(st, ds, out.sink, buf[:0], next, pageLimit(limit, sent), true)
 		if err != nil {
-			// The status is sent: all that is left is to cut the answer
-			// short, which the client sees as a broken transfer.
 			rc.log.Error("publishing CSV failed mid-answer", "pipe", id, "error", eng.Config().Redact(err.Error()))
 			panic(http.ErrAbortHandler)
 		}
-		read += n
 	}
 }
 

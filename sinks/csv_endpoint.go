@@ -12,10 +12,11 @@ import (
 )
 
 // CSVEndpointConfig is the config of the "csv_endpoint" sink: a publisher
-// of CSV. As the http_endpoint sink, it writes the pipe's entities to the
-// dataset named after the pipe; "sluice run" serves that dataset at GET
-// /api/publishers/<pipe>/csv (package receiver) in the format set here,
-// which follows Python's csv writer, as Sesam's does.
+// of CSV. As in Sesam, its pipe is not pumped: "sluice run" reads it when
+// a client GETs /api/publishers/<pipe>/csv (package receiver), and writes
+// each entity as a row in the format set here, which follows Python's csv
+// writer, as Sesam's does. A pushed (http_endpoint) source's entities are
+// kept in the dataset named after the pipe, and served from there.
 type CSVEndpointConfig struct {
 	Columns             []string `json:"columns" cfg:"required" doc:"the properties to write, in order, one column each; also the header row"`
 	Quoting             string   `json:"quoting" enum:"all,minimal,non-numeric,none" doc:"which fields are quoted: all; only those holding the delimiter, the quote character or a line break; all but numbers (and booleans); none, escaping those characters instead"`
@@ -100,10 +101,13 @@ func (c *CSVEndpointConfig) Validate() error {
 
 // CSVEndpointSpec is the "csv_endpoint" sink.
 var CSVEndpointSpec = component.Typed(component.KindSink, "csv_endpoint",
-	"Publishes the pipe's entities as CSV: writes them to the dataset named after the pipe, which `sluice run` "+
-		"serves at `GET /api/publishers/<pipe>/csv` (or `/api/publishers/<pipe>/csv/<filename>`, which names the "+
-		"download) — one row per entity, the latest version of each, in offset order, all of them unless "+
-		"`limit=M` is given; `since=N` starts after dataset offset N. The answer is streamed.\n\n"+
+	"Publishes the pipe as CSV at `GET /api/publishers/<pipe>/csv` of `sluice run` (or "+
+		"`/api/publishers/<pipe>/csv/<filename>`, which names the download). As in Sesam, the pipe is not "+
+		"pumped (a run does nothing): each request reads its source through its transforms and streams one row "+
+		"per entity, leaving out filtered ones and, by default, deleted ones — all of them, or `limit=M`; "+
+		"`since=N` starts the source after its offset N, as a run would (for a dataset source, a dataset offset). "+
+		"A pipe whose source is pushed (`http_endpoint`) keeps what it receives in the dataset named after it, "+
+		"and the CSV is that dataset's latest versions in offset order.\n\n"+
 		"Rows are written as Python's csv writer writes them (Sesam's format): a string as it is, a number as "+
 		"written in the entity, `true`/`false` as `True`/`False`, `null` and missing properties as an empty "+
 		"field, and a list or object as compact JSON.",
@@ -128,8 +132,9 @@ var CSVEndpointSpec = component.Typed(component.KindSink, "csv_endpoint",
 	}).
 	WithExample(`{"type": "csv_endpoint", "columns": ["_id", "name", "email"], "delimiter": ";", "filename": "customers.csv"}`)
 
-// CSVEndpointSink is the built csv_endpoint sink: a dataset sink (Dataset
-// names what the publisher serves) that writes its rows.
+// CSVEndpointSink is the built csv_endpoint sink: it makes the rows the
+// publisher serves, and is a dataset sink for what a pushed source
+// receives (Dataset names it).
 type CSVEndpointSink struct {
 	*datasetSink
 	Config *CSVEndpointConfig

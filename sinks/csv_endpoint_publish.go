@@ -16,6 +16,9 @@ var _ component.CSVPublishedSink = (*CSVEndpointSink)(nil)
 // SkipDeleted is skip-deleted-entities.
 func (s *CSVEndpointSink) SkipDeleted() bool { return s.Config.SkipDeletedEntities }
 
+// Pulled: the pipe is read when a client asks for its CSV.
+func (s *CSVEndpointSink) Pulled() {}
+
 // CSVContentType names the encoding, so clients need not guess it.
 func (s *CSVEndpointSink) CSVContentType() string {
 	return "text/csv; charset=" + s.Config.codec.Name()
