@@ -144,7 +144,7 @@ var genericKeys = map[string]bool{"type": true, "comment": true, "name": true, "
 // kindSesamKeys are properties Sesam documents for every component of a
 // kind; a type that does not read one accepts it with a warning.
 var kindSesamKeys = map[string][]string{
-	"source":    {"supports_since", "is_since_comparable", "is_chronological", "if_source_empty", "initial_since_value", "supports_signalling"},
+	"source":    {"supports_since", "is_since_comparable", "is_chronological", "if_source_empty", "initial_since_value", "supports_signalling", "completeness"},
 	"transform": {"side_effects", "trigger_on", "if_transform_empty"},
 }
 

@@ -20,7 +20,7 @@ type OperationConfig struct {
 	Params      map[string]any    `json:"params" doc:"query parameters; the values are templates, and a list value repeats the parameter"`
 	PayloadType string            `json:"payload-type" type:"\"json\", \"json-transit\", \"form\" or \"text\"" default:"\"json\"" doc:"how the payload is encoded: \"json\" as plain JSON (transit encoding stripped), \"json-transit\" with its transit encoding, \"form\" as form fields, \"text\" as text (a string as it is); each sets the Content-Type unless the headers do"`
 
-	NextPageTerminationStrategy pipes.StringOrList `json:"next_page_termination_strategy" default:"\"next-page-link-empty\", \"same-next-page-request\"" doc:"when paging stops: \"next-page-link-empty\" when next_page_link renders empty, \"same-next-page-request\" when the next request would repeat the last, \"same-next-page-link\" when the link repeats, \"empty-result\" when a page holds no result"`
+	NextPageTerminationStrategy pipes.StringOrList `json:"next_page_termination_strategy" default:"\"next-page-link-empty\", \"same-next-page-request\", \"same-response\"" doc:"when paging stops: \"next-page-link-empty\" when next_page_link renders empty, \"same-next-page-request\" when the next request would repeat the last, \"same-response\" when an answer repeats the last (it is not passed on), \"same-next-page-link\" when the link repeats, \"empty-result\" when a page holds no result, \"not-full-page\" when a page holds fewer than page_size results"`
 	// PageSize is offered to the templates as "page_size" (e.g. a
 	// "limit" param), so one number sets the page size everywhere.
 	PageSize *int `json:"page_size" doc:"offered to the templates as page_size (for a limit param, say), so one number sets the page size everywhere"`
@@ -52,6 +52,8 @@ const (
 	TerminateSameLink        = "same-next-page-link"
 	TerminateLinkEmpty       = "next-page-link-empty"
 	TerminateSameNextRequest = "same-next-page-request"
+	TerminateSameResponse    = "same-response"
+	TerminateNotFullPage     = "not-full-page"
 )
 
 // Validate checks the enumerations.
@@ -68,8 +70,11 @@ func (o *OperationConfig) Validate() error {
 		errs = append(errs, &pipes.FieldError{Field: "payload-type", Err: fmt.Errorf("payload-type must be json, json-transit, form or text, not %q", o.PayloadType)})
 	}
 	for _, s := range o.NextPageTerminationStrategy {
-		if !contains([]string{TerminateEmptyResult, TerminateSameLink, TerminateLinkEmpty, TerminateSameNextRequest}, s) {
+		if !contains([]string{TerminateEmptyResult, TerminateSameLink, TerminateLinkEmpty, TerminateSameNextRequest, TerminateSameResponse, TerminateNotFullPage}, s) {
 			errs = append(errs, &pipes.FieldError{Field: "next_page_termination_strategy", Err: fmt.Errorf("unknown termination strategy %q", s)})
+		}
+		if s == TerminateNotFullPage && o.PageSize == nil {
+			errs = append(errs, &pipes.FieldError{Field: "next_page_termination_strategy", Err: errors.New(`"not-full-page" needs the operation's "page_size"`)})
 		}
 	}
 	return errors.Join(errs...)

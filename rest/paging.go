@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +14,7 @@ import (
 const maxPages = 100_000
 
 // defaultTermination is Sesam's default next_page_termination_strategy.
-var defaultTermination = []string{TerminateLinkEmpty, TerminateSameNextRequest}
+var defaultTermination = []string{TerminateLinkEmpty, TerminateSameNextRequest, TerminateSameResponse}
 
 // page is one page of an operation's answer: the value at payload_property
 // (or the whole body), and the response.
@@ -32,6 +33,7 @@ func (e *endpoint) run(ctx context.Context, op *OperationConfig, vars map[string
 	}
 	stopOn := func(s string) bool { return contains(strategies, s) }
 	var link, prevLink, prevKey string
+	var prevBody []byte
 	for n := 0; n < maxPages; n++ {
 		req, err := e.sys.buildRequest(op, vars, payload, sideEffects, link)
 		if err != nil {
@@ -49,6 +51,10 @@ func (e *endpoint) run(ctx context.Context, op *OperationConfig, vars map[string
 		if ign, err := checkStatus(op, req, resp); err != nil || ign {
 			return ign, err
 		}
+		if n > 0 && stopOn(TerminateSameResponse) && bytes.Equal(resp.Body, prevBody) {
+			return false, nil
+		}
+		prevBody = resp.Body
 		var body dtl.Value
 		if resp.HasJSON {
 			if body, err = dtl.DecodeJSON(resp.Body); err != nil {
@@ -68,6 +74,9 @@ func (e *endpoint) run(ctx context.Context, op *OperationConfig, vars map[string
 			return false, nil
 		}
 		if stopOn(TerminateEmptyResult) && isEmpty(result) {
+			return false, nil
+		}
+		if stopOn(TerminateNotFullPage) && op.PageSize != nil && resultCount(result) < *op.PageSize {
 			return false, nil
 		}
 		bodyVar := jinja.Plain(body)
@@ -90,6 +99,17 @@ func (e *endpoint) run(ctx context.Context, op *OperationConfig, vars map[string
 		prevLink, link = next, next
 	}
 	return false, fmt.Errorf("more than %d pages; check next_page_link and next_page_termination_strategy", maxPages)
+}
+
+// resultCount is how many entities a page's result holds.
+func resultCount(v dtl.Value) int {
+	switch x := v.(type) {
+	case nil:
+		return 0
+	case dtl.List:
+		return len(x)
+	}
+	return 1
 }
 
 func isEmpty(v dtl.Value) bool {
