@@ -71,9 +71,10 @@ var JSONSourceSpec = component.Typed(component.KindSource, "json",
 		"answers a page at a time even without `page_size`: the source follows its `X-Dataset-Last-Offset` header "+
 		"until a page is empty, so a run reads the whole dataset; its `X-Dataset-Populated` header counts for a sink's "+
 		"`set_initial_offset`.\n\n"+
-		"The page is read as it arrives, an entity at a time, and entities go on in batches: a page that is not a JSON "+
-		"array of objects fails the run with the URL and the byte offset, line and column, and only complete batches "+
-		"before it are written. Requests that fail to connect, or get 408, 429 or a 5xx, are retried (the system's "+
+		"A page is parsed as it arrives, an entity at a time, and read to its end before its batches go on (so a slow "+
+		"sink does not hold the server's answer), except that a page of more than 32 MiB streams. A page that is not "+
+		"a JSON array of objects fails the run with the URL and the byte offset, line and column; only the complete "+
+		"batches before the fault are written. Requests that fail to connect, or get 408, 429 or a 5xx, are retried (the system's "+
 		"`retries`).",
 	func() *JSONSourceConfig { return &JSONSourceConfig{IsSinceComparable: true, IfSourceEmpty: "accept"} },
 	func(c *JSONSourceConfig, env component.Env) (component.Source, error) {
@@ -120,17 +121,20 @@ func (s *jsonSource) chronological() bool { return s.SupportsSince() && s.cfg.Is
 
 // pull is one run's reading: where it is, and the batch being filled.
 type pull struct {
-	s         *jsonSource
-	req       component.ReadRequest
-	emit      func(component.Batch) error
-	since     string // the offset the run started from
-	last      string // chronological: the last _updated read
-	highest   string // max strategy: the largest _updated read
-	batch     []entity.Entity
-	total     int
-	pageURL   string
-	pageItems int
-	emitErr   error // the pipe refused a batch
+	s          *jsonSource
+	req        component.ReadRequest
+	emit       func(component.Batch) error
+	since      string // the offset the run started from
+	last       string // chronological: the last _updated read
+	highest    string // max strategy: the largest _updated read
+	batch      []entity.Entity
+	batchBytes int
+	held       []component.Batch // complete batches not sent on yet
+	heldBytes  int
+	total      int
+	pageURL    string
+	pageItems  int
+	emitErr    error // the pipe refused a batch
 }
 
 func (s *jsonSource) Read(ctx context.Context, req component.ReadRequest, emit func(component.Batch) error) error {
@@ -156,7 +160,8 @@ func (s *jsonSource) Read(ctx context.Context, req component.ReadRequest, emit f
 	if p.total == 0 && p.since == "" && s.cfg.IfSourceEmpty == "fail" {
 		return fmt.Errorf(`GET %s: no entities, and if_source_empty is "fail"`, redactURL(p.pageURL))
 	}
-	return p.flush(true)
+	p.cut(true)
+	return p.drain()
 }
 
 // page reads one page and says whether to ask for another, from next.
@@ -195,6 +200,10 @@ func (p *pull) page(ctx context.Context, since string) (next string, more bool, 
 		lastUpdated = updated
 		return err
 	})
+	if p.emitErr == nil {
+		// The complete batches go on, even from a page that fails later.
+		p.emitErr = p.drain()
+	}
 	var pe *PageError
 	switch {
 	case p.emitErr != nil:
@@ -243,7 +252,13 @@ func (s *jsonSource) url(since string) (string, error) {
 	return u.String(), nil
 }
 
-// add takes one entity into the batch, sending the batch on when it is
+// readAhead bounds the entity bytes a page holds back: a page is read to
+// its end before its batches go on, so the server is not kept waiting on
+// the pipe's sink (sluice's publisher cuts a response it cannot write
+// within a minute), except that a page larger than this streams.
+var readAhead = 32 << 20
+
+// add takes one entity into the batch, setting the batch aside when it is
 // full, and returns the entity's _updated as a token ("" without one).
 func (p *pull) add(e []byte) (string, error) {
 	updated, ok := sinceValue(gjson.GetBytes(e, "_updated"))
@@ -260,17 +275,21 @@ func (p *pull) add(e []byte) (string, error) {
 	p.pageItems++
 	p.total++
 	p.batch = append(p.batch, e)
+	p.batchBytes += len(e)
 	if len(p.batch) >= max(p.req.BatchSize, 1) {
-		p.emitErr = p.flush(false)
-		return updated, p.emitErr
+		p.cut(false)
+		if p.heldBytes > readAhead {
+			p.emitErr = p.drain()
+			return updated, p.emitErr
+		}
 	}
 	return updated, nil
 }
 
-// flush sends the batch on with its continuation token: each batch's last
+// cut sets the batch aside with its continuation token: each batch's last
 // _updated when chronological, else the offset the run started from
 // until the last batch, which carries the largest _updated read.
-func (p *pull) flush(last bool) error {
+func (p *pull) cut(last bool) {
 	token := ""
 	switch {
 	case !p.s.SupportsSince():
@@ -281,9 +300,22 @@ func (p *pull) flush(last bool) error {
 	default:
 		token = p.since
 	}
-	b := component.Batch{Entities: p.batch, Since: token}
-	p.batch = nil
-	return p.emit(b)
+	p.held = append(p.held, component.Batch{Entities: p.batch, Since: token})
+	p.heldBytes += p.batchBytes
+	p.batch, p.batchBytes = nil, 0
+}
+
+// drain sends the batches set aside on, in order.
+func (p *pull) drain() error {
+	for len(p.held) > 0 {
+		b := p.held[0]
+		p.held = p.held[1:]
+		if err := p.emit(b); err != nil {
+			return err
+		}
+	}
+	p.held, p.heldBytes = nil, 0
+	return nil
 }
 
 // sinceValue turns an _updated value into a continuation token: a number

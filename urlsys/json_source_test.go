@@ -345,9 +345,37 @@ func TestJSONSourceAnswers(t *testing.T) {
 	}
 }
 
-// TestJSONSourceStreams: the first batch goes on while the server is
-// still sending the page.
+// TestJSONSourceReadsAPageFirst: a page is read to its end before its
+// batches go on, so a slow sink does not hold the server's response.
+func TestJSONSourceReadsAPageFirst(t *testing.T) {
+	var sent atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `[{"_id": "a"}, {"_id": "b"},`)
+		w.(http.Flusher).Flush()
+		time.Sleep(50 * time.Millisecond)
+		fmt.Fprint(w, `{"_id": "c"}]`)
+		w.(http.Flusher).Flush()
+		sent.Store(true)
+	}))
+	defer srv.Close()
+	var n int
+	err := mustSource(t, nil, subst(`{"url": "$URL/x"}`, srv.URL)).Read(t.Context(), component.ReadRequest{BatchSize: 1}, func(b component.Batch) error {
+		if n == 0 && !sent.Load() {
+			t.Error("a batch went on before the page was read")
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != 4 {
+		t.Fatalf("%d batches, %v", n, err)
+	}
+}
+
+// TestJSONSourceStreams: a page larger than the read-ahead streams: the
+// first batch goes on while the server is still sending the page.
 func TestJSONSourceStreams(t *testing.T) {
+	defer func(n int) { readAhead = n }(readAhead)
+	readAhead = 10
 	firstBatch := make(chan struct{})
 	var streamed atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
