@@ -56,7 +56,10 @@ var JSONSinkSpec = component.Typed(component.KindSink, "json",
 		"A full run of the pipe (the first, one after `sluice pump --full`, or every run of a source without `since`) "+
 		"is sent as one **full sync**: `is_full=true` on every request, `is_first=true` on the first and `is_last=true` "+
 		"on a last, empty request after the run's entities, so that the receiving side deletes what the run did not "+
-		"send. The sequence is kept with the pipe's offset, so a run that resumes after a crash goes on with it. A "+
+		"send. While the receiver writes one batch of a full sync, the next is already on its way (a receiver takes a "+
+		"sequence's requests in order, and refuses with 409 one that overtook the one before it; the sink sends that "+
+		"one again once the one before is answered). The sequence is kept with the pipe's offset, so a run that "+
+		"resumes after a crash goes on with it. A "+
 		"`409 Conflict` (the receiver lost the sequence, say because it restarted) fails the run and makes the next "+
 		"run a full run again, from the start, as a new sequence. Other runs send `is_full=false`.\n\n"+
 		"A request that fails to connect, or gets 408, 429 or a 5xx, is sent again as it was (the system's "+
@@ -91,24 +94,39 @@ type jsonSink struct {
 	pipe  string
 	url   *url.URL
 
-	mu   sync.Mutex // one request at a time: a sequence is a chain
-	full *sequence  // the full sync under way, if any
-	inc  sequence   // the requests of an incremental run
-	body bytes.Buffer
+	// mu serialises the engine's calls (and pushed batches, when the
+	// sink relays a receiver's); a full sync's batch may still be on
+	// its way when WriteWith returns (see fullBatch).
+	mu     sync.Mutex
+	full   *sequence // the full sync under way, if any
+	inc    sequence  // the requests of an incremental run
+	flight *batchJob // the full-sync batch not reported yet
 }
 
 // sequence is a chain of requests: a full sync, kept in the store with the
 // pipe's offset, or the requests of an incremental run.
 type sequence struct {
-	FullRun  uint64 `json:"full_run,omitempty"`
-	ID       string `json:"sequence_id"`
-	Requests int    `json:"requests"` // sent and acknowledged
+	FullRun uint64 `json:"full_run,omitempty"`
+	ID      string `json:"sequence_id"`
+	// Requests counts the requests acknowledged and committed with the
+	// pipe's offset; sent counts those handed out.
+	Requests int `json:"requests"`
+	sent     int
+}
+
+// batchJob is one full-sync batch on its way: its requests, then its
+// commit once the batch before it committed.
+type batchJob struct {
+	done  chan struct{}
+	stats component.WriteStats
+	err   error
 }
 
 var (
 	_ component.TransactionalSink = (*jsonSink)(nil)
 	_ component.DeletionTracker   = (*jsonSink)(nil)
 	_ component.RunObserver       = (*jsonSink)(nil)
+	_ component.Flusher           = (*jsonSink)(nil)
 )
 
 func (s *jsonSink) init() error {
@@ -145,7 +163,7 @@ func (s *jsonSink) RunStarted(context.Context) error {
 	return nil
 }
 
-// RunCompleted does nothing: every request was answered already.
+// RunCompleted does nothing: the engine flushed the last batch already.
 func (s *jsonSink) RunCompleted(context.Context, bool) error { return nil }
 
 func (s *jsonSink) seqKey() string  { return "jsonsink:" + s.pipe + ":sequence" }
@@ -153,9 +171,12 @@ func (s *jsonSink) runsKey() string { return "jsonsink:" + s.pipe + ":full_runs"
 
 // BeginFullRun starts a full sync: a new sequence, numbered and kept in
 // the store, whose first request says is_first.
-func (s *jsonSink) BeginFullRun(context.Context) (uint64, error) {
+func (s *jsonSink) BeginFullRun(ctx context.Context) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, err := s.flush(ctx); err != nil {
+		return 0, err
+	}
 	v, _, err := s.st.Value(s.runsKey())
 	if err != nil {
 		return 0, err
@@ -178,7 +199,8 @@ func (s *jsonSink) BeginFullRun(context.Context) (uint64, error) {
 }
 
 // sequenceFor is the full sync of full run n: the one under way, or the
-// one kept in the store when a run resumes after sluice stopped.
+// one kept in the store when a run resumes after a failure, or after
+// sluice stopped.
 func (s *jsonSink) sequenceFor(n uint64) (*sequence, error) {
 	if s.full != nil && s.full.FullRun == n {
 		return s.full, nil
@@ -189,6 +211,7 @@ func (s *jsonSink) sequenceFor(n uint64) (*sequence, error) {
 	}
 	var seq sequence
 	if ok && json.Unmarshal(v, &seq) == nil && seq.FullRun == n {
+		seq.sent = seq.Requests
 		s.full = &seq
 		return s.full, nil
 	}
@@ -217,6 +240,16 @@ func (s *jsonSink) abandon(cause error) error {
 	return errors.Join(fmt.Errorf("%w; the next run of the pipe sends everything again, as a new full sync", cause), err)
 }
 
+// failed handles a full sync's failure: a conflict abandons the sequence;
+// anything else leaves it to go on from what the store kept.
+func (s *jsonSink) failed(err error) error {
+	if errors.Is(err, errConflict) && s.full != nil {
+		return s.abandon(err)
+	}
+	s.full = nil // taken from the store again: requests in flight never committed
+	return err
+}
+
 // Write sends a batch outside any full sync (in a dry run, it shows the
 // requests instead).
 func (s *jsonSink) Write(ctx context.Context, es []entity.Entity) (component.WriteStats, error) {
@@ -226,29 +259,130 @@ func (s *jsonSink) Write(ctx context.Context, es []entity.Entity) (component.Wri
 		s.showDry(show, es)
 		return component.WriteStats{}, nil
 	}
-	return s.send(ctx, es, nil, false)
-}
-
-// WriteWith sends a batch, in the full sync of p.FullRun when there is
-// one, and commits the pipe's progress (and where the sequence got to)
-// once the receiver has answered every request.
-func (s *jsonSink) WriteWith(ctx context.Context, es []entity.Entity, p component.Progress) (component.WriteStats, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var seq *sequence
-	if p.FullRun != 0 {
-		var err error
-		if seq, err = s.sequenceFor(p.FullRun); err != nil {
-			return component.WriteStats{}, err
-		}
-	}
-	stats, err := s.send(ctx, es, seq, false)
+	stats, err := s.flush(ctx)
 	if err != nil {
 		return stats, err
 	}
-	return stats, s.st.Update(func(tx *store.Tx) error {
-		if p.Commit != nil {
-			if err := p.Commit(tx); err != nil {
+	more, err := s.send(ctx, es, &s.inc, false, false)
+	return add(stats, more), err
+}
+
+// WriteWith sends a batch and commits the pipe's progress (and where a
+// full sync got to) once the receiver has taken every request of it.
+//
+// A full sync's batch is still on its way when WriteWith returns, and
+// WriteWith reports the batch before it (component.Flusher): the
+// receiver reads and checks a request while it writes the one before, and
+// the engine reads the next batch meanwhile. The receiver takes a
+// sequence's requests in order only (a request that overtook the one
+// before is refused with 409, written nowhere, and sent again once that
+// one is answered), and each batch commits after the one before it.
+// Incremental batches go one at a time, in order, since a receiver writes
+// those as they come.
+func (s *jsonSink) WriteWith(ctx context.Context, es []entity.Entity, p component.Progress) (component.WriteStats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.FullRun == 0 {
+		stats, err := s.flush(ctx)
+		if err != nil {
+			return stats, err
+		}
+		more, err := s.send(ctx, es, &s.inc, false, false)
+		stats = add(stats, more)
+		if err != nil {
+			return stats, err
+		}
+		return stats, s.commit(p.Commit, nil)
+	}
+	seq, err := s.sequenceFor(p.FullRun)
+	if err != nil {
+		_, _ = s.flush(ctx)
+		return component.WriteStats{}, err
+	}
+	prev := s.flight
+	job := &batchJob{done: make(chan struct{})}
+	s.flight = job
+	first := seq.sent
+	seq.sent += requests(len(es), s.cfg.BatchSize, false)
+	snapshot := sequence{FullRun: seq.FullRun, ID: seq.ID, Requests: seq.sent}
+	go s.fullBatch(ctx, job, prev, es, snapshot, first, p.Commit)
+	if prev == nil {
+		return component.WriteStats{}, nil
+	}
+	<-prev.done
+	if prev.err != nil {
+		return prev.stats, s.failed(prev.err)
+	}
+	return prev.stats, nil
+}
+
+// fullBatch sends a full sync's batch as requests first+1, first+2, …
+// and commits it, with the sequence as snapshot says, once prev (the
+// batch before, nil for none) committed.
+func (s *jsonSink) fullBatch(ctx context.Context, job, prev *batchJob, es []entity.Entity, snapshot sequence, first int, commit func(*store.Tx) error) {
+	defer close(job.done)
+	seq := snapshot
+	seq.sent = first
+	stats, err := s.sendAfter(ctx, es, &seq, prev)
+	job.stats = stats
+	if prev != nil {
+		<-prev.done
+		if prev.err != nil {
+			// Not a conflict of this batch's own: what failed is the
+			// batch before, which the engine is told of.
+			err = errors.New("the batch before failed")
+		}
+	}
+	if err == nil {
+		err = s.commit(commit, &snapshot)
+	}
+	job.err = err
+}
+
+// sendAfter sends es in seq; a first request refused with 409 while prev
+// was still on its way may have overtaken it, and goes again once prev
+// is answered.
+func (s *jsonSink) sendAfter(ctx context.Context, es []entity.Entity, seq *sequence, prev *batchJob) (component.WriteStats, error) {
+	stats, err := s.send(ctx, es, seq, true, false)
+	if err == nil || prev == nil || !errors.Is(err, errConflict) || stats.Written > 0 {
+		return stats, err
+	}
+	select {
+	case <-prev.done:
+	case <-ctx.Done():
+		return stats, ctx.Err()
+	}
+	if prev.err != nil {
+		return stats, err
+	}
+	return s.send(ctx, es, seq, true, false)
+}
+
+// Flush waits for the full-sync batch still on its way and reports it.
+func (s *jsonSink) Flush(ctx context.Context) (component.WriteStats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flush(ctx)
+}
+
+func (s *jsonSink) flush(context.Context) (component.WriteStats, error) {
+	job := s.flight
+	if job == nil {
+		return component.WriteStats{}, nil
+	}
+	s.flight = nil
+	<-job.done
+	if job.err != nil {
+		return job.stats, s.failed(job.err)
+	}
+	return job.stats, nil
+}
+
+// commit records the pipe's progress, and where a full sync got to.
+func (s *jsonSink) commit(progress func(*store.Tx) error, seq *sequence) error {
+	return s.st.Update(func(tx *store.Tx) error {
+		if progress != nil {
+			if err := progress(tx); err != nil {
 				return err
 			}
 		}
@@ -266,12 +400,15 @@ func (s *jsonSink) WriteWith(ctx context.Context, es []entity.Entity, p componen
 func (s *jsonSink) EndFullRun(ctx context.Context, fullRun uint64, commit func(*store.Tx) error) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, err := s.flush(ctx); err != nil {
+		return 0, err
+	}
 	seq, err := s.sequenceFor(fullRun)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := s.send(ctx, nil, seq, true); err != nil {
-		return 0, err
+	if _, err := s.send(ctx, nil, seq, true, true); err != nil {
+		return 0, s.failed(err)
 	}
 	s.full = nil
 	return 0, s.st.Update(func(tx *store.Tx) error {
@@ -282,22 +419,35 @@ func (s *jsonSink) EndFullRun(ctx context.Context, fullRun uint64, commit func(*
 	})
 }
 
-// errConflict is a 409 answer: the receiver does not know the sequence.
+// errConflict is a 409 answer: the receiver does not know the sequence,
+// or the request is not the next in it.
 var errConflict = errors.New("409 Conflict")
 
-// send POSTs es in requests of at most batch_size entities, in seq when
-// it is a full sync (the last request says is_last when last is set).
-func (s *jsonSink) send(ctx context.Context, es []entity.Entity, seq *sequence, last bool) (component.WriteStats, error) {
+// requests is how many requests send makes for n entities.
+func requests(n, size int, last bool) int {
+	if n == 0 {
+		if last {
+			return 1
+		}
+		return 0
+	}
+	return (n + size - 1) / size
+}
+
+// send POSTs es in requests of at most batch_size entities, as the next
+// requests of seq (a full sync when full; its last request says is_last
+// when last is set).
+func (s *jsonSink) send(ctx context.Context, es []entity.Entity, seq *sequence, full, last bool) (component.WriteStats, error) {
 	var stats component.WriteStats
+	body := bodies.Get().(*bytes.Buffer)
+	defer bodies.Put(body)
 	for start := 0; start < len(es) || (last && start == 0); {
 		end := min(start+s.cfg.BatchSize, len(es))
 		chunk := es[start:end]
-		if err := s.post(ctx, chunk, seq, last && end == len(es)); err != nil {
-			if errors.Is(err, errConflict) && seq != nil {
-				return stats, s.abandon(err)
-			}
+		if err := s.post(ctx, body, chunk, seq, full, last && end == len(es)); err != nil {
 			return stats, err
 		}
+		seq.sent++
 		stats.Written += len(chunk)
 		for _, e := range chunk {
 			if gjson.GetBytes(e, entity.PropDeleted).Bool() {
@@ -309,29 +459,29 @@ func (s *jsonSink) send(ctx context.Context, es []entity.Entity, seq *sequence, 
 		}
 		start = end
 	}
+	if !full {
+		seq.Requests = seq.sent
+	}
 	return stats, nil
 }
 
-// post sends one request of a sequence and moves the sequence on once
-// the receiver took it.
-func (s *jsonSink) post(ctx context.Context, es []entity.Entity, full *sequence, last bool) error {
-	seq := full
-	if seq == nil {
-		seq = &s.inc
-	}
-	u := s.requestURL(seq, full != nil, last)
-	s.body.Reset()
-	s.body.WriteByte('[')
+// bodies are request bodies to reuse.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// post sends request seq.sent+1 of seq, with es as its body.
+func (s *jsonSink) post(ctx context.Context, body *bytes.Buffer, es []entity.Entity, seq *sequence, full, last bool) error {
+	u := s.requestURL(seq, full, last)
+	body.Reset()
+	body.WriteByte('[')
 	for i, e := range es {
 		if i > 0 {
-			s.body.WriteByte(',')
+			body.WriteByte(',')
 		}
-		s.body.Write(e)
+		body.Write(e)
 	}
-	s.body.WriteByte(']')
-	body := s.body.Bytes()
+	body.WriteByte(']')
 	resp, err := s.sys.DoRetry(ctx, func() (*http.Request, error) {
-		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+		req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body.Bytes()))
 		if err != nil {
 			return nil, err
 		}
@@ -349,7 +499,6 @@ func (s *jsonSink) post(ctx context.Context, es []entity.Entity, full *sequence,
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
-		seq.Requests++
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // so the connection can be reused
 		return nil
 	case resp.StatusCode == http.StatusConflict:
@@ -361,9 +510,9 @@ func (s *jsonSink) post(ctx context.Context, es []entity.Entity, full *sequence,
 }
 
 // requestURL is the sink's URL with the JSON push protocol's parameters
-// for the next request of seq.
+// for request seq.sent+1 of seq.
 func (s *jsonSink) requestURL(seq *sequence, full, last bool) string {
-	n := seq.Requests + 1
+	n := seq.sent + 1
 	q := s.url.Query()
 	q.Set("sequence_id", seq.ID)
 	q.Set("is_full", strconv.FormatBool(full))
@@ -380,6 +529,10 @@ func (s *jsonSink) requestURL(seq *sequence, full, last bool) string {
 	u := *s.url
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+func add(a, b component.WriteStats) component.WriteStats {
+	return component.WriteStats{Written: a.Written + b.Written, Unchanged: a.Unchanged + b.Unchanged, Deleted: a.Deleted + b.Deleted}
 }
 
 // showDry says what a dry run would send.

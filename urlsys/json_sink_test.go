@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -131,6 +133,27 @@ func commitState(since string, commits *int) func(*store.Tx) error {
 	}
 }
 
+// inOrder sorts a full sync's requests by request_id: a sink sends the
+// next batch while the one before is answered, so they may arrive in
+// either order at a receiver that does not check it.
+func inOrder(got []pushed) []pushed {
+	seqs := map[string]int{} // sequences in the order they began
+	for _, p := range got {
+		if _, ok := seqs[p.query["sequence_id"]]; !ok {
+			seqs[p.query["sequence_id"]] = len(seqs)
+		}
+	}
+	key := func(p pushed) [2]int {
+		n, _ := strconv.Atoi(p.query["request_id"])
+		return [2]int{seqs[p.query["sequence_id"]], n}
+	}
+	sort.SliceStable(got, func(i, j int) bool {
+		a, b := key(got[i]), key(got[j])
+		return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1])
+	})
+	return got
+}
+
 func sameRequests(t *testing.T, got []pushed, want ...string) {
 	t.Helper()
 	var g []string
@@ -202,16 +225,23 @@ func TestJSONSinkFullSync(t *testing.T) {
 		t.Fatalf("full run %d, %v", n, err)
 	}
 	var commits int
-	if _, err := s.WriteWith(t.Context(), ents(0, 3, ""), component.Progress{FullRun: n, Commit: commitState("3", &commits)}); err != nil {
-		t.Fatal(err)
+	// A full sync's batch is reported by the next call: WriteWith, or Flush.
+	if stats, err := s.WriteWith(t.Context(), ents(0, 3, ""), component.Progress{FullRun: n, Commit: commitState("3", &commits)}); err != nil || stats.Written != 0 {
+		t.Fatal(stats, err)
 	}
-	if _, err := s.WriteWith(t.Context(), ents(3, 4, ""), component.Progress{FullRun: n, Commit: commitState("4", &commits)}); err != nil {
-		t.Fatal(err)
+	if stats, err := s.WriteWith(t.Context(), ents(3, 4, ""), component.Progress{FullRun: n, Commit: commitState("4", &commits)}); err != nil || stats.Written != 3 {
+		t.Fatal(stats, err)
+	}
+	if stats, err := s.Flush(t.Context()); err != nil || stats.Written != 1 {
+		t.Fatal(stats, err)
+	}
+	if ps, _ := st.PipeState("p"); ps.LastSeen != "4" || commits != 2 {
+		t.Fatalf("each batch commits: %+v, %d commits", ps, commits)
 	}
 	if _, err := s.EndFullRun(t.Context(), n, commitState("4", &commits)); err != nil {
 		t.Fatal(err)
 	}
-	got := rcv.requests()
+	got := inOrder(rcv.requests())
 	sameRequests(t, got,
 		"is_full=true request_id=1 is_first=true [e0 e1]",
 		"is_full=true request_id=2 previous_request_id=1 [e2]",
@@ -252,6 +282,9 @@ func TestJSONSinkResumesItsSequence(t *testing.T) {
 	if _, err := first.WriteWith(t.Context(), ents(0, 2, ""), component.Progress{FullRun: n, Commit: commitState("2", &commits)}); err != nil {
 		t.Fatal(err)
 	}
+	if stats, err := first.Flush(t.Context()); err != nil || stats.Written != 2 {
+		t.Fatalf("flush: %+v %v", stats, err)
+	}
 	again := mustSink(t, sinkEnv(t, nil, st), cfg) // a new process
 	if _, err := again.WriteWith(t.Context(), ents(2, 4, ""), component.Progress{FullRun: n, Commit: commitState("4", &commits)}); err != nil {
 		t.Fatal(err)
@@ -273,7 +306,7 @@ func TestJSONSinkResumesItsSequence(t *testing.T) {
 // sequence and resets the pipe, so its next run is a new full sync.
 func TestJSONSinkConflictStartsOver(t *testing.T) {
 	rcv := &pushReceiver{answer: func(n int, p pushed) (int, string) {
-		if n == 2 {
+		if p.query["request_id"] == "2" {
 			return 409, `no full sync with sequence_id "x" is under way`
 		}
 		return 0, ""
@@ -290,7 +323,10 @@ func TestJSONSinkConflictStartsOver(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.WriteWith(t.Context(), ents(1, 2, ""), component.Progress{FullRun: n, Commit: commitState("2", &commits)})
+	if _, err := s.WriteWith(t.Context(), ents(1, 2, ""), component.Progress{FullRun: n, Commit: commitState("2", &commits)}); err != nil {
+		t.Fatal(err) // it reports the batch before, which went through
+	}
+	_, err := s.Flush(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "409 Conflict") || !strings.Contains(err.Error(), "is under way") || !strings.Contains(err.Error(), "sends everything again") {
 		t.Fatalf("want a conflict, got %v", err)
 	}
@@ -327,6 +363,9 @@ func TestJSONSinkAnswers(t *testing.T) {
 	s := mustSink(t, sinkEnv(t, nil, st), subst(`{"url": "$URL/in", "batch_size": 7}`, srv.URL))
 	n, _ := s.BeginFullRun(t.Context())
 	if _, err := s.WriteWith(t.Context(), ents(0, 1, ""), component.Progress{FullRun: n}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	got := rcv.requests()
@@ -375,5 +414,57 @@ func TestJSONSinkConfig(t *testing.T) {
 	}
 	if _, err := buildSink(t, component.Env{}, `{"url": "http://h/x"}`); err == nil || !strings.Contains(err.Error(), "needs a store") {
 		t.Errorf("no store: %v", err)
+	}
+}
+
+// TestJSONSinkPipelinesAFullSync: a full sync's next batch goes while the
+// one before is still answered; a receiver that takes a sequence in order
+// only refuses the one that overtook, and the sink sends it again after.
+func TestJSONSinkPipelinesAFullSync(t *testing.T) {
+	var mu sync.Mutex
+	last, overtaken := "", 0
+	var accepted []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		io.Copy(io.Discard, r.Body)
+		if q.Get("request_id") == "1" {
+			time.Sleep(100 * time.Millisecond) // slow to check: the next request overtakes it
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if q.Get("is_first") != "true" && q.Get("previous_request_id") != last {
+			overtaken++
+			http.Error(w, "previous_request_id does not match", http.StatusConflict)
+			return
+		}
+		last = q.Get("request_id")
+		accepted = append(accepted, last)
+		fmt.Fprint(w, "{}")
+	}))
+	defer srv.Close()
+	st := testkit.OpenStore(t)
+	s := mustSink(t, sinkEnv(t, nil, st), subst(`{"url": "$URL/in", "batch_size": 2}`, srv.URL))
+	n, _ := s.BeginFullRun(t.Context())
+	var commits int
+	total := 0
+	for i := range 3 {
+		stats, err := s.WriteWith(t.Context(), ents(2*i, 2*i+2, ""), component.Progress{FullRun: n, Commit: commitState(fmt.Sprint(2*i+2), &commits)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += stats.Written
+	}
+	stats, err := s.Flush(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	total += stats.Written
+	if _, err := s.EndFullRun(t.Context(), n, commitState("6", &commits)); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(accepted) != "[1 2 3 4]" || overtaken == 0 || total != 6 || commits != 4 {
+		t.Fatalf("accepted %v, %d overtaken, %d written, %d commits", accepted, overtaken, total, commits)
 	}
 }

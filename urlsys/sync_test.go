@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sluice-sync/sluice/builtin"
@@ -27,6 +28,7 @@ type node struct {
 	st  *store.Store
 	eng *engine.Engine
 	url string
+	rc  atomic.Pointer[receiver.Receiver]
 }
 
 // newNode opens a store; load gives it a config.
@@ -59,13 +61,19 @@ func (n *node) load(config string, other *node) {
 
 // serve mounts the receivers and publishers, as `sluice run` does.
 func (n *node) serve() {
-	rc := receiver.New(receiver.Options{Engine: func() *engine.Engine { return n.eng }, Logger: slog.New(slog.DiscardHandler)})
+	n.restartReceiver()
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/receivers/{pipe}/entities", rc.ServeReceive)
-	mux.HandleFunc("GET /api/publishers/{pipe}/entities", rc.ServePublish)
+	mux.HandleFunc("POST /api/receivers/{pipe}/entities", func(w http.ResponseWriter, r *http.Request) { n.rc.Load().ServeReceive(w, r) })
+	mux.HandleFunc("GET /api/publishers/{pipe}/entities", func(w http.ResponseWriter, r *http.Request) { n.rc.Load().ServePublish(w, r) })
 	srv := httptest.NewServer(mux)
 	n.t.Cleanup(srv.Close)
 	n.url = srv.URL
+}
+
+// restartReceiver replaces the receiver, which forgets its full-sync
+// sequences, as a restarted service does.
+func (n *node) restartReceiver() {
+	n.rc.Store(receiver.New(receiver.Options{Engine: func() *engine.Engine { return n.eng }, Logger: slog.New(slog.DiscardHandler)}))
 }
 
 func (n *node) run(pipe string, full bool) engine.Summary {
@@ -183,15 +191,18 @@ func TestJSONSyncReceiverRestart(t *testing.T) {
 		t.Fatalf("post: %d", code)
 	}
 
-	// The receiver is replaced after A's first request of the next sync.
-	var sent int
+	// B restarts once it answered the first request of A's next full sync.
+	var firstDone, restarted atomic.Bool
 	restart := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sent++
-		if sent == 2 {
-			http.Error(w, `{"error": "no full sync with sequence_id \"s\" is under way"}`, http.StatusConflict)
-			return
+		q := r.URL.Query()
+		if q.Get("request_id") != "1" && firstDone.Load() && restarted.CompareAndSwap(false, true) {
+			b.restartReceiver()
 		}
-		proxyTo(t, w, r, b.url)
+		proxyTo(t, w, r, b.url, func(resp *http.Response) {
+			if q.Get("is_first") == "true" && resp.StatusCode == 200 {
+				firstDone.Store(true)
+			}
+		})
 	}))
 	defer restart.Close()
 	a.load(strings.ReplaceAll(fmt.Sprintf(senderA, `[{"_id": "x"}, {"_id": "y"}, {"_id": "z"}]`), "$B", restart.URL), nil)
@@ -220,8 +231,9 @@ func post(t *testing.T, u, body string) int {
 	return resp.StatusCode
 }
 
-// proxyTo forwards a request to base and copies the answer back.
-func proxyTo(t *testing.T, w http.ResponseWriter, r *http.Request, base string) {
+// proxyTo forwards a request to base and copies the answer back, after
+// showing it to seen.
+func proxyTo(t *testing.T, w http.ResponseWriter, r *http.Request, base string, seen func(*http.Response)) {
 	req, err := http.NewRequestWithContext(r.Context(), r.Method, base+r.URL.RequestURI(), r.Body)
 	if err != nil {
 		t.Error(err)
@@ -234,6 +246,7 @@ func proxyTo(t *testing.T, w http.ResponseWriter, r *http.Request, base string) 
 		return
 	}
 	defer resp.Body.Close()
+	seen(resp)
 	for k, v := range resp.Header {
 		w.Header()[k] = v
 	}
