@@ -69,7 +69,7 @@ func (cp *Compiler) Expr(n *pipes.Node) Expr {
 			if cp.refs != nil {
 				cp.refs[variable] = true
 			}
-			return &pathExpr{variable: variable, steps: cp.nsSteps(steps)}
+			return cp.newPath(variable, steps)
 		}
 		return constExpr{FromTransit(n.Str)}
 	case pipes.Object:

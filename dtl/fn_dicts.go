@@ -314,41 +314,25 @@ func walkNI(v Value, steps []string, opts Options) Value {
 
 // niMember reads step s of d with namespaced identifiers on.
 func niMember(d *Dict, s string, opts Options) Value {
+	if strings.HasPrefix(s, ":") && !strings.HasPrefix(s, "::") {
+		v, _ := d.Get(opts.PropertyNamespace + s)
+		return v
+	}
+	return nsMember(d, s)
+}
+
+// nsMember is niMember for a step that is not ":a": "::a" is exactly "a",
+// an unqualified name is found in every namespace, anything else as is.
+func nsMember(d *Dict, s string) Value {
 	switch {
 	case strings.HasPrefix(s, "::"):
 		v, _ := d.Get(s[2:])
 		return v
-	case strings.HasPrefix(s, ":"):
-		v, _ := d.Get(opts.PropertyNamespace + s)
-		return v
-	case strings.Contains(s, ":") || strings.HasPrefix(s, "_") || strings.HasPrefix(s, "$"):
-		v, _ := d.Get(s)
-		return v
+	case unqualified(s):
+		return d.inAnyNamespace(s)
 	}
-	var found []Value
-	d.Range(func(k string, mv Value) bool {
-		if k == s || (strings.HasSuffix(k, s) && strings.IndexByte(k, ':') == len(k)-len(s)-1) {
-			found = append(found, mv)
-		}
-		return true
-	})
-	switch len(found) {
-	case 0:
-		return nil
-	case 1:
-		return found[0]
-	}
-	out := List{}
-	for _, f := range found {
-		switch x := f.(type) {
-		case nil:
-		case List:
-			out = append(out, x...)
-		default:
-			out = append(out, x)
-		}
-	}
-	return out
+	v, _ := d.Get(s)
+	return v
 }
 
 // nsSettings are apply-ns's settings; a nil namespace adds none.

@@ -425,7 +425,9 @@ func (cp *Compiler) reach(alias, dataset string, j *whereJoin, bound map[string]
 		}
 		p, isPath := side.e.(*pathExpr)
 		switch {
-		case mode == planPath && isPath && p.variable == alias && len(p.steps) > 0 && len(side.refs) == 1:
+		// A path with a step found in every namespace is no property
+		// index's path; an expression index serves it.
+		case mode == planPath && isPath && p.variable == alias && len(p.steps) > 0 && len(side.refs) == 1 && p.nsSteps == nil:
 			return hopStep{alias: alias, dataset: dataset, path: p.steps, key: side.other}, true
 		case mode == planExpr && side.node != nil && indexableReason(alias, side.refs, side.node) == "":
 			return hopStep{alias: alias, dataset: dataset, key: side.other, index: cp.exprIndex(alias, dataset, side.e, side.node)}, true

@@ -2,6 +2,7 @@ package dtl
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -152,7 +153,92 @@ func SplitSteps(s string) ([]string, error) {
 // pathExpr is a compiled path string.
 type pathExpr struct {
 	variable string
-	steps    []string
+	steps    []string // the names to look up (":a" and "::a" resolved)
+	// nsSteps is set, with namespaced identifiers on, when a step is an
+	// unqualified name: Sesam defines a path string as the path function,
+	// which then finds such a name in every namespace. An unqualified step
+	// is the name, any other is "::" and its resolved name (see
+	// nsPathMember). Nil otherwise, so that the walk stays the plain one.
+	nsSteps []string
+}
+
+// newPath compiles the steps of a path string from variable.
+func (cp *Compiler) newPath(variable string, steps []string) *pathExpr {
+	p := &pathExpr{variable: variable, steps: cp.nsSteps(steps)}
+	if !cp.opts.NamespacedIdentifiers || !slices.ContainsFunc(steps, unqualified) {
+		return p
+	}
+	p.nsSteps = make([]string, len(steps))
+	for i, s := range steps {
+		if unqualified(s) {
+			p.nsSteps[i] = s
+		} else {
+			p.nsSteps[i] = "::" + p.steps[i]
+		}
+	}
+	return p
+}
+
+// nsPathMember reads a step of nsSteps: "::a" is exactly "a", anything
+// else an unqualified name. The kinds are told apart when the path is
+// compiled, so that a walk does not look into the names again.
+func nsPathMember(d *Dict, s string) Value {
+	if strings.HasPrefix(s, "::") {
+		v, _ := d.Get(s[2:])
+		return v
+	}
+	return d.inAnyNamespace(s)
+}
+
+// unqualified reports whether a step, with namespaced identifiers on,
+// names a property in every namespace: it has no namespace and is not
+// one of the names ("_id", "$ids") that never get one.
+func unqualified(s string) bool {
+	return !strings.Contains(s, ":") && !strings.HasPrefix(s, "_") && !strings.HasPrefix(s, "$")
+}
+
+// inAnyNamespace is the value of the unqualified name s in d: the member
+// s or "<ns>:s" when one matches, else all their values in one list
+// (nulls dropped, lists spread). It reads the keys in place and decodes
+// only the members that match.
+func (d *Dict) inAnyNamespace(s string) Value {
+	first := -1
+	var out List
+	for i := range d.members {
+		// k is s, or s after a first ':'.
+		k := d.members[i].key
+		n := len(k) - len(s)
+		if n < 0 || (n > 0 && k[n-1] != ':') || k[n:] != s || (n > 1 && strings.IndexByte(k[:n-1], ':') >= 0) {
+			continue
+		}
+		if first < 0 {
+			first = i
+			continue
+		}
+		if out == nil {
+			out = appendSpread(List{}, d.At(first))
+		}
+		out = appendSpread(out, d.At(i))
+	}
+	switch {
+	case first < 0:
+		return nil
+	case out == nil:
+		return d.At(first)
+	}
+	return out
+}
+
+// appendSpread appends v to out, a list's members one by one; a null is
+// left out.
+func appendSpread(out List, v Value) List {
+	switch x := v.(type) {
+	case nil:
+		return out
+	case List:
+		return append(out, x...)
+	}
+	return append(out, v)
 }
 
 func (p *pathExpr) Eval(c *Ctx) (Value, error) {
@@ -182,6 +268,9 @@ func (p *pathExpr) Eval(c *Ctx) (Value, error) {
 		root = contextDict(c.R, false)
 	default:
 		root = c.alias(p.variable)
+	}
+	if p.nsSteps != nil {
+		return walkWith(root, p.nsSteps, nsPathMember), nil
 	}
 	return Walk(root, p.steps), nil
 }
