@@ -18,7 +18,7 @@ type OperationConfig struct {
 	Method      string            `json:"method" cfg:"required" type:"\"GET\", \"POST\", \"PUT\", \"DELETE\", \"PATCH\", \"OPTIONS\" or \"HEAD\"" doc:"the HTTP method, in capitals"`
 	Headers     map[string]string `json:"headers" doc:"request headers, after the system's; the values are templates"`
 	Params      map[string]any    `json:"params" doc:"query parameters; the values are templates, and a list value repeats the parameter"`
-	PayloadType string            `json:"payload-type" type:"\"json\", \"json-transit\", \"form\" or \"text\"" default:"\"json\"" doc:"how the payload is encoded: \"json\" as plain JSON (transit encoding stripped), \"json-transit\" with its transit encoding, \"form\" as form fields, \"text\" as text (a string as it is); each sets the Content-Type unless the headers do"`
+	PayloadType string            `json:"payload-type" type:"\"json\", \"json-transit\", \"form\", \"multipart-form\" or \"text\"" default:"\"json\"" doc:"how the payload is encoded: \"json\" as plain JSON (transit encoding stripped), \"json-transit\" with its transit encoding, \"form\" as form fields, \"multipart-form\" as multipart/form-data fields, \"text\" as text (a string as it is); each sets the Content-Type unless the headers do"`
 
 	NextPageTerminationStrategy pipes.StringOrList `json:"next_page_termination_strategy" default:"\"next-page-link-empty\", \"same-next-page-request\", \"same-response\"" doc:"when paging stops: \"next-page-link-empty\" when next_page_link renders empty, \"same-next-page-request\" when the next request would repeat the last, \"same-response\" when an answer repeats the last (it is not passed on), \"same-next-page-link\" when the link repeats, \"empty-result\" when a page holds no result, \"not-full-page\" when a page holds fewer than page_size results"`
 	// PageSize is offered to the templates as "page_size" (e.g. a
@@ -43,7 +43,9 @@ const (
 	PayloadJSON        = "json"
 	PayloadJSONTransit = "json-transit"
 	PayloadForm        = "form"
-	PayloadText        = "text"
+	// PayloadMultipartForm sends the form fields as multipart/form-data.
+	PayloadMultipartForm = "multipart-form"
+	PayloadText          = "text"
 )
 
 // Next-page termination strategies.
@@ -63,11 +65,9 @@ func (o *OperationConfig) Validate() error {
 		errs = append(errs, &pipes.FieldError{Field: "method", Err: fmt.Errorf("method must be one of %s (case sensitive), not %q", strings.Join(methods, ", "), o.Method)})
 	}
 	switch o.PayloadType {
-	case "", PayloadJSON, PayloadJSONTransit, PayloadForm, PayloadText:
-	case "multipart-form":
-		errs = append(errs, &pipes.FieldError{Field: "payload-type", Err: errors.New(`payload-type "multipart-form" is not supported yet; use "form"`)})
+	case "", PayloadJSON, PayloadJSONTransit, PayloadForm, PayloadMultipartForm, PayloadText:
 	default:
-		errs = append(errs, &pipes.FieldError{Field: "payload-type", Err: fmt.Errorf("payload-type must be json, json-transit, form or text, not %q", o.PayloadType)})
+		errs = append(errs, &pipes.FieldError{Field: "payload-type", Err: fmt.Errorf("payload-type must be json, json-transit, form, multipart-form or text, not %q", o.PayloadType)})
 	}
 	for _, s := range o.NextPageTerminationStrategy {
 		if !contains([]string{TerminateEmptyResult, TerminateSameLink, TerminateLinkEmpty, TerminateSameNextRequest, TerminateSameResponse, TerminateNotFullPage}, s) {

@@ -163,6 +163,12 @@ func encodePayload(payloadType string, v any, header http.Header) ([]byte, error
 		}
 		setType("application/x-www-form-urlencoded")
 		return []byte(form.Encode()), nil
+	case PayloadMultipartForm:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf(`a "multipart-form" payload must be an object of form fields, got %T`, v)
+		}
+		return multipartForm(m, header)
 	case PayloadText:
 		switch x := v.(type) {
 		case string:

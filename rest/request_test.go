@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -164,6 +165,12 @@ func TestEntityPayload(t *testing.T) {
 	r = lookup(t, api, strings.Replace(base, "EXTRA", `, "payload-type": "form"`, 1), `{"_id": "e1", "payload": {"a": "1 2", "b": ["x", "y"]}}`)
 	if r.Body != "a=1+2&b=x&b=y" || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
 		t.Errorf("form: %q %q", r.Body, r.Header.Get("Content-Type"))
+	}
+	r = lookup(t, api, strings.Replace(base, "EXTRA", `, "payload-type": "multipart-form"`, 1), `{"_id": "e1", "payload": {"a": "1 2", "b": ["x", "y"]}}`)
+	req, _ := http.NewRequest("POST", "/", strings.NewReader(r.Body))
+	req.Header.Set("Content-Type", r.Header.Get("Content-Type"))
+	if err := req.ParseMultipartForm(1 << 20); err != nil || fmt.Sprint(req.MultipartForm.Value) != "map[a:[1 2] b:[x y]]" {
+		t.Errorf("multipart-form: %v %v (%q)", err, req.MultipartForm, r.Header.Get("Content-Type"))
 	}
 	r = lookup(t, api, strings.Replace(base, "EXTRA", `, "payload-type": "text"`, 1), `{"_id": "e1", "payload": "just text"}`)
 	if r.Body != "just text" {
