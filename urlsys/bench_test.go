@@ -43,7 +43,7 @@ const benchSender = `[
 // http_endpoint source writing to its store and syncing before each
 // answer), a new receiver store each time. It reports entities/s.
 func BenchmarkJSONSyncToReceiver(b *testing.B) {
-	for _, batch := range []int{100, 1000, 10000} {
+	for _, batch := range []int{100, 1000, 5000, 10000} {
 		b.Run("batch_size="+strconv.Itoa(batch), func(b *testing.B) {
 			const n = 100_000
 			a := newNode(b)
