@@ -539,6 +539,10 @@ func add(a, b component.WriteStats) component.WriteStats {
 func (s *jsonSink) showDry(show func(string), es []entity.Entity) {
 	for start := 0; start < len(es); start += s.cfg.BatchSize {
 		end := min(start+s.cfg.BatchSize, len(es))
-		show(fmt.Sprintf("POST %s (%d entities)", redactURL(s.url.String()), end-start))
+		what := "entities"
+		if end-start == 1 {
+			what = "entity"
+		}
+		show(fmt.Sprintf("POST %s (%d %s)", redactURL(s.url.String()), end-start, what))
 	}
 }

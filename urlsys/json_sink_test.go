@@ -395,7 +395,7 @@ func TestJSONSinkDryRun(t *testing.T) {
 	if _, err := s.Write(ctx, ents(0, 3, "")); err != nil {
 		t.Fatal(err)
 	}
-	if len(rcv.requests()) != 0 || len(shown) != 2 || shown[0] != "POST "+srv.URL+"/in (2 entities)" {
+	if len(rcv.requests()) != 0 || len(shown) != 2 || shown[0] != "POST "+srv.URL+"/in (2 entities)" || shown[1] != "POST "+srv.URL+"/in (1 entity)" {
 		t.Fatalf("a dry run shows and sends nothing: %q, %d requests", shown, len(rcv.requests()))
 	}
 }
