@@ -105,6 +105,11 @@ func splitPath(s string) (variable string, steps []string, err error) {
 		return variable, nil, nil
 	}
 	steps, err = SplitSteps(rest)
+	// A trailing dot after steps means the value they reach, as after the
+	// variable: "_R._S." is the root's whole source entity.
+	if n := len(steps); n > 0 && steps[n-1] == "" && strings.HasSuffix(rest, ".") {
+		steps = steps[:n-1]
+	}
 	return variable, steps, err
 }
 
