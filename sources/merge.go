@@ -379,13 +379,17 @@ func (s *mergeEntities) Read(ctx context.Context, req component.ReadRequest, emi
 // name.
 func mergeValues(n mergeNode, prop string) []string {
 	if prop == "$ids" {
-		return idsOf(n)
+		ids := idsOf(n)
+		for i, x := range ids {
+			ids[i] = valueKey(gjson.Parse(x))
+		}
+		return ids
 	}
 	v := lookupProp(n.e, prop)
 	var out []string
 	add := func(x gjson.Result) {
 		if x.Exists() && x.Type != gjson.Null {
-			out = append(out, x.Raw)
+			out = append(out, valueKey(x))
 		}
 	}
 	if v.IsArray() {
@@ -394,6 +398,15 @@ func mergeValues(n mergeNode, prop string) []string {
 		add(v)
 	}
 	return out
+}
+
+// valueKey is what equal values share: a string's decoded text (so
+// escapes do not matter), else the JSON as written.
+func valueKey(x gjson.Result) string {
+	if x.Type == gjson.String {
+		return "s" + x.Str
+	}
+	return "j" + x.Raw
 }
 
 func lookupProp(e []byte, prop string) gjson.Result {
@@ -420,7 +433,7 @@ func lookupProp(e []byte, prop string) gjson.Result {
 func idsOf(n mergeNode) []string {
 	v := gjson.GetBytes(n.e, "\\$ids")
 	if !v.Exists() {
-		return []string{strconv.Quote("~:" + n.id)}
+		return []string{string(appendJSONString(nil, "~:"+n.id))}
 	}
 	var out []string
 	if v.IsArray() {

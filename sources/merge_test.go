@@ -93,3 +93,16 @@ func TestMergeConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// Values are compared as values: a string matches however it is escaped,
+// and an entity without $ids stands for "~:<_id>".
+func TestMergeComparesValues(t *testing.T) {
+	st := testkit.OpenStore(t)
+	write(t, st, "a", `{"_id": "1", "k": "a\u0040x.no"}`, `{"_id": "2", "k": 1}`)
+	write(t, st, "b", `{"_id": "3", "k": "a@x.no"}`, `{"_id": "4", "k": 1.0}`, `{"_id": "5", "ref": "~:2"}`)
+	run(t, newEngine(t, st, `{"type": "merge", "version": 2, "identity": "first", "datasets": ["a a", "b b"], "equality": [["eq", "a.k", "b.k"], ["eq", "a.$ids", "b.ref"]]}`))
+	want := `1={"$ids":["~:1","~:3"],"k":["a@x.no","a@x.no"]} 2={"$ids":["~:2","~:5"],"k":1,"ref":"~:2"} 4={"$ids":["~:4"],"k":1}` // 1.0 is not 1 here, as in the content hash
+	if got := contents(t, st, "out"); got != want {
+		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+}
