@@ -380,16 +380,19 @@ func (s *mergeEntities) Read(ctx context.Context, req component.ReadRequest, emi
 func mergeValues(n mergeNode, prop string) []string {
 	if prop == "$ids" {
 		ids := idsOf(n)
-		for i, x := range ids {
-			ids[i] = valueKey(gjson.Parse(x))
+		keys := ids[:0]
+		for _, x := range ids {
+			if k, ok := valueKey(gjson.Parse(x)); ok {
+				keys = append(keys, k)
+			}
 		}
-		return ids
+		return keys
 	}
 	v := lookupProp(n.e, prop)
 	var out []string
 	add := func(x gjson.Result) {
-		if x.Exists() && x.Type != gjson.Null {
-			out = append(out, valueKey(x))
+		if k, ok := valueKey(x); ok {
+			out = append(out, k)
 		}
 	}
 	if v.IsArray() {
@@ -400,14 +403,11 @@ func mergeValues(n mergeNode, prop string) []string {
 	return out
 }
 
-// valueKey is what equal values share: a string's decoded text (so
-// escapes do not matter), else the JSON as written.
-func valueKey(x gjson.Result) string {
-	if x.Type == gjson.String {
-		return "s" + x.Str
-	}
-	return "j" + x.Raw
-}
+// valueKey is what equal values share: the key of the join indexes DTL
+// hops use (the docs have merging follow the rules of joins), so a
+// string matches however it is escaped and 1 matches 1.0; nulls, objects
+// and nested lists match nothing.
+func valueKey(x gjson.Result) (string, bool) { return entity.JoinKey(x) }
 
 func lookupProp(e []byte, prop string) gjson.Result {
 	var found gjson.Result

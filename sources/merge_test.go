@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/internal/testkit"
 )
@@ -94,15 +95,39 @@ func TestMergeConfigErrors(t *testing.T) {
 	}
 }
 
-// Values are compared as values: a string matches however it is escaped,
-// and an entity without $ids stands for "~:<_id>".
+// Values are compared as hops joins compare them: a string matches however
+// it is escaped, 1 matches 1.0; an entity without $ids stands for "~:<_id>".
 func TestMergeComparesValues(t *testing.T) {
 	st := testkit.OpenStore(t)
-	write(t, st, "a", `{"_id": "1", "k": "a\u0040x.no"}`, `{"_id": "2", "k": 1}`)
-	write(t, st, "b", `{"_id": "3", "k": "a@x.no"}`, `{"_id": "4", "k": 1.0}`, `{"_id": "5", "ref": "~:2"}`)
+	write(t, st, "a", `{"_id": "1", "k": "a\u0040x.no"}`, `{"_id": "2", "k": 1}`, `{"_id": "6", "k": {"o": 1}}`)
+	write(t, st, "b", `{"_id": "3", "k": "a@x.no"}`, `{"_id": "4", "k": 1.0}`, `{"_id": "7", "k": {"o": 1}}`, `{"_id": "5", "ref": "~:2"}`)
 	run(t, newEngine(t, st, `{"type": "merge", "version": 2, "identity": "first", "datasets": ["a a", "b b"], "equality": [["eq", "a.k", "b.k"], ["eq", "a.$ids", "b.ref"]]}`))
-	want := `1={"$ids":["~:1","~:3"],"k":["a@x.no","a@x.no"]} 2={"$ids":["~:2","~:5"],"k":1,"ref":"~:2"} 4={"$ids":["~:4"],"k":1}` // 1.0 is not 1 here, as in the content hash
+	want := `1={"$ids":["~:1","~:3"],"k":["a@x.no","a@x.no"]} 2={"$ids":["~:2","~:4","~:5"],"k":[1,1],"ref":"~:2"} 6={"$ids":["~:6"],"k":{"o":1}} 7={"$ids":["~:7"],"k":{"o":1}}`
 	if got := contents(t, st, "out"); got != want {
 		t.Fatalf("\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestMergePopulatedAndMissingDatasets(t *testing.T) {
+	st := testkit.OpenStore(t)
+	write(t, st, "a", `{"_id": "1"}`)
+	populated := func(source string) bool {
+		t.Helper()
+		return buildSource(t, st, source).(component.PopulatedSource).Populated()
+	}
+	if populated(`{"type": "merge", "datasets": ["a a"]}`) {
+		t.Error("populated before its dataset")
+	}
+	if err := st.SetPopulated("a"); err != nil {
+		t.Fatal(err)
+	}
+	if !populated(`{"type": "merge", "datasets": ["a a", "nowhere n"], "initial_datasets": ["a", "nowhere"]}`) ||
+		populated(`{"type": "merge", "datasets": ["a a", "nowhere n"], "initial_datasets": ["a", "nowhere"], "ignore_non_existent_datasets": false}`) {
+		t.Error("ignore_non_existent_datasets not followed")
+	}
+	// A dataset that does not exist yet merges as an empty one.
+	run(t, newEngine(t, st, `{"type": "merge", "datasets": ["a a", "nowhere n"], "equality": [["eq", "a._id", "n._id"]]}`))
+	if got, want := contents(t, st, "out"), `0|1={"$ids":["~:1"]}`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
 	}
 }
