@@ -22,30 +22,30 @@ import (
 // and the alias its equality rules use.
 type MergeDataset struct{ Name, Alias string }
 
-// MergeDatasets is the merge source's "datasets": "<dataset> <alias>"
+// MergeDatasets is the merge source's "datasets": "dataset alias"
 // pairs, as in the datasets of a DTL hops.
 type MergeDatasets []MergeDataset
 
 // ConfigType names the shape in the configuration reference.
-func (*MergeDatasets) ConfigType() string { return `list of "<dataset> <alias>"` }
+func (*MergeDatasets) ConfigType() string { return `list of "dataset alias" strings` }
 
-// DecodeNode accepts a list of distinct "<dataset> <alias>" pairs (an
+// DecodeNode accepts a list of distinct "dataset alias" pairs (an
 // alias left out is the dataset's name).
 func (d *MergeDatasets) DecodeNode(n *pipes.Node) pipes.Errors {
 	var errs pipes.Errors
 	if n.Kind != pipes.Array {
-		errs.Add(n, `expected a list of "<dataset> <alias>", got %s`, n.Describe())
+		errs.Add(n, `expected a list of "dataset alias", got %s`, n.Describe())
 		return errs
 	}
 	out := make(MergeDatasets, 0, len(n.Items))
 	for _, it := range n.Items {
 		if it == nil || it.Kind != pipes.String {
-			errs.Add(n, `expected "<dataset> <alias>", got %s`, it.Describe())
+			errs.Add(n, `expected "dataset alias", got %s`, it.Describe())
 			continue
 		}
 		f := strings.Fields(it.Str)
 		if len(f) == 0 || len(f) > 2 {
-			errs.Add(it, `expected "<dataset> <alias>", got %q`, it.Str)
+			errs.Add(it, `expected "dataset alias", got %q`, it.Str)
 			continue
 		}
 		ds := MergeDataset{Name: f[0], Alias: f[0]}
@@ -74,7 +74,7 @@ func (d *MergeDatasets) DecodeNode(n *pipes.Node) pipes.Errors {
 // one dataset equal those of a property in another: ["eq", "a.x", "b.y"].
 type EqualityRule struct{ Left, Right MergePath }
 
-// MergePath is "<alias>.<property>" in an equality rule.
+// MergePath is "alias.property" in an equality rule.
 type MergePath struct{ Alias, Prop string }
 
 func parseMergePath(s string) (MergePath, bool) {
@@ -90,7 +90,7 @@ type EqualityRules []EqualityRule
 
 // ConfigType names the shape in the configuration reference.
 func (*EqualityRules) ConfigType() string {
-	return `list of ["eq", "<alias>.<property>", "<alias>.<property>"]`
+	return `list of ["eq", "alias.property", "alias.property"]`
 }
 
 // DecodeNode accepts a list of ["eq", "a.x", "b.y"].
@@ -114,13 +114,13 @@ func (r *EqualityRules) DecodeNode(n *pipes.Node) pipes.Errors {
 		ok := true
 		for i, p := range it.Items[1:] {
 			if p == nil || p.Kind != pipes.String {
-				errs.Add(nodeOr(p, it), `expected "<alias>.<property>" (DTL expressions are not supported here yet), got %s`, p.Describe())
+				errs.Add(nodeOr(p, it), `expected "alias.property" (DTL expressions are not supported here yet), got %s`, p.Describe())
 				ok = false
 				continue
 			}
 			mp, good := parseMergePath(p.Str)
 			if !good {
-				errs.Add(p, `expected "<alias>.<property>", got %q`, p.Str)
+				errs.Add(p, `expected "alias.property", got %q`, p.Str)
 				ok = false
 				continue
 			}
@@ -139,30 +139,30 @@ func (r *EqualityRules) DecodeNode(n *pipes.Node) pipes.Errors {
 type EqualitySets [][]MergePath
 
 // ConfigType names the shape in the configuration reference.
-func (*EqualitySets) ConfigType() string { return `list of lists of "<alias>.<property>"` }
+func (*EqualitySets) ConfigType() string { return `list of lists of "alias.property"` }
 
 // DecodeNode accepts a list of non-empty lists of "a.x".
 func (s *EqualitySets) DecodeNode(n *pipes.Node) pipes.Errors {
 	var errs pipes.Errors
 	if n.Kind != pipes.Array {
-		errs.Add(n, `expected a list of lists of "<alias>.<property>", got %s`, n.Describe())
+		errs.Add(n, `expected a list of lists of "alias.property", got %s`, n.Describe())
 		return errs
 	}
 	var out EqualitySets
 	for _, it := range n.Items {
 		if it == nil || it.Kind != pipes.Array || len(it.Items) == 0 {
-			errs.Add(n, `expected a non-empty list of "<alias>.<property>", got %s`, it.Describe())
+			errs.Add(n, `expected a non-empty list of "alias.property", got %s`, it.Describe())
 			continue
 		}
 		var set []MergePath
 		for _, p := range it.Items {
 			if p == nil || p.Kind != pipes.String {
-				errs.Add(nodeOr(p, it), `expected "<alias>.<property>" (DTL expressions are not supported here yet), got %s`, p.Describe())
+				errs.Add(nodeOr(p, it), `expected "alias.property" (DTL expressions are not supported here yet), got %s`, p.Describe())
 				continue
 			}
 			mp, ok := parseMergePath(p.Str)
 			if !ok {
-				errs.Add(p, `expected "<alias>.<property>", got %q`, p.Str)
+				errs.Add(p, `expected "alias.property", got %q`, p.Str)
 				continue
 			}
 			set = append(set, mp)
@@ -177,12 +177,12 @@ func (s *EqualitySets) DecodeNode(n *pipes.Node) pipes.Errors {
 // Sesam's.
 type MergeConfig struct {
 	Version           int           `json:"version" enum:"1,2" doc:"the merge source version; both give the version 2 behaviour"`
-	Datasets          MergeDatasets `json:"datasets" cfg:"required" doc:"the datasets to merge, each as \"<dataset> <alias>\""`
+	Datasets          MergeDatasets `json:"datasets" cfg:"required" doc:"the datasets to merge, each a dataset name, a space and the alias the rules use (\"crm-person c\")"`
 	Equality          EqualityRules `json:"equality" doc:"rules [\"eq\", \"a.x\", \"b.y\"]: entities of a and b are the same when a value of x in one is a value of y in the other; transitive"`
-	EqualitySets      EqualitySets  `json:"equality_sets" doc:"lists of \"<alias>.<property>\" whose values make entities the same; each list stands for eq rules between its neighbours"`
-	Identity          string        `json:"identity" enum:"composite,first" doc:"the _id of a merged entity: composite is \"<dataset index>|<_id>|...\" of all its entities, first the _id of the first of them (by dataset, then _id)"`
+	EqualitySets      EqualitySets  `json:"equality_sets" doc:"lists of \"alias.property\" paths whose values make entities the same; each list stands for eq rules between its neighbours"`
+	Identity          string        `json:"identity" enum:"composite,first" doc:"the _id of a merged entity: composite joins the position in datasets and the _id of each of its entities with | (\"0|c1|1|h1\"), first the _id of the first of them (by dataset, then _id)"`
 	Strategy          string        `json:"strategy" enum:"default,compact,list" doc:"how properties combine: default unions the values, compact also removes duplicates and empty lists and unwraps single values, list gives the entities under $merged"`
-	IncludeInternal   bool          `json:"include_internal_properties" doc:"with the list strategy, keep the _ properties of the entities under $merged"`
+	IncludeInternal   bool          `json:"include_internal_properties" doc:"with the list strategy, keep the properties starting with _ of the entities under $merged"`
 	MaxMerged         int           `json:"max_merged" doc:"a run fails when more entities than this merge into one"`
 	InitialDatasets   *DatasetNames `json:"initial_datasets" doc:"the datasets that must be populated for the source to count as populated; by default all of datasets"`
 	IgnoreNonExistent bool          `json:"ignore_non_existent_datasets" doc:"true: a dataset of initial_datasets that does not exist does not keep the source from being populated"`

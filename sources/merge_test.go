@@ -79,11 +79,11 @@ func TestMergeMaxMerged(t *testing.T) {
 func TestMergeConfigErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		`{"type": "merge", "datasets": ["a x", "b x"]}`:                              `/source/datasets/1: alias "x" is used twice`,
-		`{"type": "merge", "datasets": ["a x y"]}`:                                   `/source/datasets/0: expected "<dataset> <alias>", got "a x y"`,
+		`{"type": "merge", "datasets": ["a x y"]}`:                                   `/source/datasets/0: expected "dataset alias", got "a x y"`,
 		`{"type": "merge", "datasets": ["a x"], "equality": [["eq", "x.k", "z.k"]]}`: `/source/equality: rule 0 names alias "z", which is not in datasets`,
 		`{"type": "merge", "datasets": ["a x"], "equality": [["eq", "x.k"]]}`:        `/source/equality: expected an equality rule`,
 		`{"type": "merge", "datasets": ["a x"], "equality": [["is", "x.k", "x.j"]]}`: `/source/equality/0: an equality rule starts with "eq"`,
-		`{"type": "merge", "datasets": ["a x"], "equality": [["eq", "x.k", "xk"]]}`:  `/source/equality/0/2: expected "<alias>.<property>", got "xk"`,
+		`{"type": "merge", "datasets": ["a x"], "equality": [["eq", "x.k", "xk"]]}`:  `/source/equality/0/2: expected "alias.property", got "xk"`,
 		`{"type": "merge", "datasets": ["a x"], "equality_sets": [["x.k", "y.k"]]}`:  `/source/equality_sets: set 0 names alias "y", which is not in datasets`,
 		`{"type": "merge", "datasets": ["a x"], "identity": "last"}`:                 `identity must be`,
 		`{"type": "merge", "datasets": ["a x"], "max_merged": 0}`:                    `/source/max_merged: max_merged must be at least 1`,
