@@ -23,6 +23,7 @@ func Specs() []component.Spec {
 		sources.HTTPEndpointSpec,
 		sources.UnionDatasetsSpec,
 		sources.MergeDatasetsSpec,
+		sources.MergeSpec,
 		sources.DiffDatasetsSpec,
 		sources.EmptySpec,
 		rest.SourceSpec,

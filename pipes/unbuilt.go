@@ -9,7 +9,7 @@ import (
 // have, by kind: a config using one gets a message saying so, not a
 // "did you mean" for a typo.
 var sesamOnlyTypes = map[string][]string{
-	"source":    {"binary", "kafka", "ldap", "merge", "rdf", "sdshare", "sparql", "sql"},
+	"source":    {"binary", "kafka", "ldap", "rdf", "sdshare", "sparql", "sql"},
 	"transform": {"rdf", "xml"},
 	"sink":      {"elasticsearch", "kafka", "mail", "replicated_dataset", "sdshare", "sms", "solr", "sparql", "sql", "xml_endpoint"},
 	"system":    {"elasticsearch", "kafka", "ldap", "mssql", "mssql-azure-dw", "mysql", "oracle", "oracle_tns", "postgresql", "smtp", "solr", "sql", "sqlserver", "twilio"},
