@@ -26,7 +26,41 @@ type DatasetConfig struct {
 	IfSourceEmpty   string `json:"if_source_empty" enum:"accept,fail" doc:"fail: a run with no entities fails, leaving the sink untouched"`
 	// Subset, ["eq", EXPRESSION, VALUE], reads only the entities in it.
 	Subset Subset `json:"subset" type:"[\"eq\", EXPR, VALUE]" doc:"read only entities in the subset (_S is the entity; eq matches as in joins); a version that leaves the subset is read as a deletion"`
+	// Completeness holds back entities newer than a completeness timestamp.
+	Completeness Completeness `json:"completeness" doc:"true: pass on only entities whose _ts is not after the dataset's completeness timestamp; a list of dataset names: not after the smallest of theirs. The offset stops before the first entity held back"`
+	// InitialCompleteness holds back everything until the datasets have
+	// completed once.
+	InitialCompleteness DatasetNames `json:"initial_completeness" doc:"pass on entities only once every listed dataset has a completeness timestamp"`
 }
+
+// Completeness is the dataset source's "completeness": false, true (the
+// source dataset's own) or a list of dataset names (the smallest of
+// theirs).
+type Completeness struct {
+	Own      bool
+	Datasets DatasetNames
+}
+
+// ConfigType names the shape in the configuration reference.
+func (*Completeness) ConfigType() string { return "boolean or list of dataset names" }
+
+// DecodeNode accepts true, false or a list of dataset names.
+func (c *Completeness) DecodeNode(n *pipes.Node) pipes.Errors {
+	if n.Kind == pipes.Bool {
+		*c = Completeness{Own: n.Bool}
+		return nil
+	}
+	if n.Kind != pipes.Array {
+		var errs pipes.Errors
+		errs.Add(n, "expected true, false or a list of dataset names, got %s", n.Describe())
+		return errs
+	}
+	*c = Completeness{}
+	return c.Datasets.DecodeNode(n)
+}
+
+// on tells whether completeness filtering is enabled.
+func (c Completeness) on() bool { return c.Own || len(c.Datasets) > 0 }
 
 // Subset holds a compiled subset expression.
 type Subset struct {
@@ -93,6 +127,10 @@ func (s *datasetSource) Read(ctx context.Context, req component.ReadRequest, emi
 		}
 		return emit(component.Batch{Since: req.Since})
 	}
+	limit, ok := s.completenessLimit()
+	if !ok {
+		return emit(component.Batch{Since: req.Since}) // upstream has not completed yet
+	}
 	sinceOffset := int64(opts.From) - 1 // -1: this reader has seen nothing yet
 	var batch []entity.Entity
 	seen := 0
@@ -100,6 +138,9 @@ func (s *datasetSource) Read(ctx context.Context, req component.ReadRequest, emi
 	err := s.store.Scan(s.cfg.Dataset, opts, func(offset uint64, e []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if limit > 0 && gjson.GetBytes(e, "_ts").Int() > limit {
+			return errHeldBack // the offset must not pass it: the next run reads on from here
 		}
 		last = strconv.FormatUint(offset, 10)
 		if !s.cfg.IncludeReplaced && isReplaced(e) {
@@ -118,13 +159,44 @@ func (s *datasetSource) Read(ctx context.Context, req component.ReadRequest, emi
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errHeldBack) {
 		return err
 	}
 	if seen == 0 && req.Since == "" && s.cfg.IfSourceEmpty == "fail" {
 		return fmt.Errorf("dataset %q is empty and if_source_empty is \"fail\"", s.cfg.Dataset)
 	}
 	return emit(component.Batch{Entities: batch, Since: last})
+}
+
+// errHeldBack stops a scan at the first entity newer than the completeness
+// timestamp.
+var errHeldBack = errors.New("held back by completeness")
+
+// completenessLimit is the _ts past which entities are held back (0: no
+// limit); ok is false while nothing may pass yet.
+func (s *datasetSource) completenessLimit() (limit int64, ok bool) {
+	for _, name := range s.cfg.InitialCompleteness {
+		if s.store.Completeness(name) == 0 {
+			return 0, false
+		}
+	}
+	if !s.cfg.Completeness.on() {
+		return 0, true
+	}
+	names := []string(s.cfg.Completeness.Datasets)
+	if s.cfg.Completeness.Own {
+		names = []string{s.cfg.Dataset}
+	}
+	for i, name := range names {
+		c := s.store.Completeness(name)
+		if c == 0 {
+			return 0, false
+		}
+		if i == 0 || c < limit {
+			limit = c
+		}
+	}
+	return limit, true
 }
 
 func isReplaced(e []byte) bool {
@@ -186,5 +258,5 @@ func (s *datasetSource) matches(ctx context.Context, e []byte) (bool, error) {
 
 // SesamKeys lists the Sesam properties DatasetConfig accepts without effect.
 func (*DatasetConfig) SesamKeys() []string {
-	return []string{"supports_signalling", "completeness", "initial_completeness", "require_populated_input"}
+	return []string{"supports_signalling", "require_populated_input"}
 }

@@ -33,6 +33,10 @@ type Info struct {
 	// JoinIndexes are the property paths indexed for hops (see join.go);
 	// an index's number is its position here.
 	JoinIndexes [][]string `json:"join_indexes,omitempty"`
+	// Completeness is the time (microseconds, as _ts) up to which the
+	// pipes feeding the dataset have completed; 0 when none has. Readers
+	// with completeness filtering pass on only entities not newer than it.
+	Completeness int64 `json:"completeness,omitempty"`
 }
 
 // LastOffset is the offset of the newest version, or -1 when empty.
@@ -175,6 +179,24 @@ func (s *Store) Dataset(name string) (info Info, ok bool) {
 // pipes and run_at_startup_if_not_populated look at this flag.
 func (s *Store) SetPopulated(name string) error {
 	return s.updateMeta(name, func(m *Info) { m.Populated = true })
+}
+
+// SetCompleteness records the dataset's completeness timestamp
+// (microseconds), creating the dataset if needed. It commits with the
+// dataset's meta in one transaction, so a crash keeps the old value or the
+// new one.
+func (s *Store) SetCompleteness(name string, ts int64) error {
+	return s.updateMeta(name, func(m *Info) { m.Completeness = ts })
+}
+
+// Completeness is the dataset's completeness timestamp; 0 when it has none
+// or does not exist.
+func (s *Store) Completeness(name string) int64 {
+	info, ok := s.Dataset(name)
+	if !ok {
+		return 0
+	}
+	return info.Completeness
 }
 
 // BeginFullRun starts a new full run into the dataset and returns its
