@@ -68,19 +68,31 @@ func hopDatasets(n *pipes.Node) []string {
 // are not covered by it): the smallest of the related datasets', the
 // run's start for a pipe that reads no dataset (or excludes them all);
 // ok is false when a related dataset has none yet.
-func (e *Engine) inheritedCompleteness(pc *pipes.Pipe, start int64) (ts int64, ok bool) {
+// upstream is what the sink records of the datasets above it: each related
+// dataset's completeness and, through them, the smallest seen of theirs.
+func (e *Engine) inheritedCompleteness(pc *pipes.Pipe, start int64) (ts int64, upstream map[string]int64, ok bool) {
 	names := relatedDatasets(pc)
 	if len(names) == 0 {
-		return start, true
+		return start, nil, true
+	}
+	upstream = map[string]int64{}
+	see := func(name string, c int64) {
+		if old, seen := upstream[name]; !seen || c < old {
+			upstream[name] = c
+		}
 	}
 	for i, name := range names {
-		c := e.store.Completeness(name)
-		if c == 0 {
-			return 0, false
+		info, _ := e.store.Dataset(name)
+		if info.Completeness == 0 {
+			return 0, nil, false
 		}
-		if i == 0 || c < ts {
-			ts = c
+		if i == 0 || info.Completeness < ts {
+			ts = info.Completeness
+		}
+		see(name, info.Completeness)
+		for k, c := range info.Upstream {
+			see(k, c)
 		}
 	}
-	return ts, true
+	return ts, upstream, true
 }

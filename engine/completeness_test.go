@@ -216,7 +216,7 @@ func TestCompletenessConfigErrors(t *testing.T) {
 
 func mustSet(t *testing.T, st *store.Store, name string, ts int64) {
 	t.Helper()
-	if err := st.SetCompleteness(name, ts); err != nil {
+	if err := st.SetCompleteness(name, ts, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -238,4 +238,32 @@ func latestTS(t *testing.T, st *store.Store, ds string) int64 {
 		t.Fatal(err)
 	}
 	return ts
+}
+
+// TestCompletenessDTLFunction: a dataset's own completeness, and another's
+// as the run into it recorded it.
+func TestCompletenessDTLFunction(t *testing.T) {
+	eng, st := setup(t, `[
+	  {"_id": "in", "type": "pipe", "source": {"type": "http_endpoint"}},
+	  {"_id": "mid", "type": "pipe", "source": {"type": "dataset", "dataset": "in"}},
+	  {"_id": "probe", "type": "pipe", "source": {"type": "dataset", "dataset": "mid"},
+	   "transform": {"type": "dtl", "rules": {"default": [["copy", "_id"],
+	     ["add", "own", ["completeness", "mid", "mid"]],
+	     ["add", "via", ["completeness", "mid", "in"]],
+	     ["add", "none", ["completeness", "in", "mid"]],
+	     ["add", "missing", ["completeness", "nope", "nope"]]]}}}]`)
+	receive(t, eng, "in", `{"_id": "x"}`)
+	first := st.Completeness("in")
+	mustRun(t, eng, "mid")
+	receive(t, eng, "in", `{"_id": "y"}`) // mid has not seen this one
+	mustRun(t, eng, "probe")
+	var got struct{ Own, Via, None, Missing any }
+	err := st.Scan("probe", store.ReadOptions{}, func(_ uint64, e []byte) error { return json.Unmarshal(e, &got) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "~t" + time.UnixMicro(first).UTC().Format("2006-01-02T15:04:05.999999Z")
+	if got.Own != want || got.Via != want || got.None != nil || got.Missing != nil {
+		t.Fatalf("got own %v via %v none %v missing %v; want %s, %s, null, null", got.Own, got.Via, got.None, got.Missing, want, want)
+	}
 }

@@ -87,7 +87,7 @@ func (e *Engine) Receive(ctx context.Context, id string, es []entity.Entity, opt
 		// The entities are written: a completeness that cannot be kept (a
 		// full disk) leaves the older one, which holds back more, not less,
 		// and must not turn an accepted request into a refused one.
-		_ = e.store.SetCompleteness(name, ts)
+		_ = e.store.SetCompleteness(name, ts, nil)
 	}
 	if err := e.store.Sync(); err != nil {
 		return stats, fmt.Errorf("pipe %q: sync: %w", id, err)

@@ -147,6 +147,7 @@ type run struct {
 	// completeness is what the sink dataset gets when the run succeeds
 	// (0: nothing), taken when the run starts.
 	completeness int64
+	upstream     map[string]int64
 }
 
 func (r *run) do(ctx context.Context) (err error) {
@@ -182,8 +183,8 @@ func (r *run) do(ctx context.Context) (err error) {
 		return r.p.Source.Read(ctx, req, func(b component.Batch) error { return r.dryBatch(ctx, b) })
 	}
 	if r.p.SinkDataset() != "" {
-		if ts, ok := r.e.inheritedCompleteness(r.p.Config, r.sum.Started.UnixMicro()); ok {
-			r.completeness = ts
+		if ts, up, ok := r.e.inheritedCompleteness(r.p.Config, r.sum.Started.UnixMicro()); ok {
+			r.completeness, r.upstream = ts, up
 		}
 	}
 	if err := r.beginFullRun(ctx, resuming); err != nil {
@@ -214,7 +215,7 @@ func (r *run) do(ctx context.Context) (err error) {
 		}
 	}
 	if r.completeness != 0 {
-		if err := r.e.store.SetCompleteness(r.p.SinkDataset(), r.completeness); err != nil {
+		if err := r.e.store.SetCompleteness(r.p.SinkDataset(), r.completeness, r.upstream); err != nil {
 			return fmt.Errorf("completeness: %w", err)
 		}
 	}

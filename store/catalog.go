@@ -37,6 +37,9 @@ type Info struct {
 	// pipes feeding the dataset have completed; 0 when none has. Readers
 	// with completeness filtering pass on only entities not newer than it.
 	Completeness int64 `json:"completeness,omitempty"`
+	// Upstream is the completeness of each dataset upstream of this one as
+	// the run that set Completeness saw it (DTL's completeness function).
+	Upstream map[string]int64 `json:"upstream_completeness,omitempty"`
 }
 
 // LastOffset is the offset of the newest version, or -1 when empty.
@@ -185,8 +188,22 @@ func (s *Store) SetPopulated(name string) error {
 // (microseconds), creating the dataset if needed. It commits with the
 // dataset's meta in one transaction, so a crash keeps the old value or the
 // new one.
-func (s *Store) SetCompleteness(name string, ts int64) error {
-	return s.updateMeta(name, func(m *Info) { m.Completeness = ts })
+func (s *Store) SetCompleteness(name string, ts int64, upstream map[string]int64) error {
+	return s.updateMeta(name, func(m *Info) { m.Completeness, m.Upstream = ts, upstream })
+}
+
+// CompletenessVia is dataset's completeness as via recorded it (its own
+// when they are the same); ok is false when via has no such record.
+func (s *Store) CompletenessVia(via, dataset string) (ts int64, ok bool) {
+	info, found := s.Dataset(via)
+	if !found {
+		return 0, false
+	}
+	if via == dataset {
+		return info.Completeness, info.Completeness != 0
+	}
+	ts, ok = info.Upstream[dataset]
+	return ts, ok
 }
 
 // Completeness is the dataset's completeness timestamp; 0 when it has none
