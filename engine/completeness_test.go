@@ -205,7 +205,7 @@ func TestInitialCompleteness(t *testing.T) {
 
 // TestCompletenessConfigErrors: a wrong completeness value names its place.
 func TestCompletenessConfigErrors(t *testing.T) {
-	for _, bad := range []string{`"completeness": "yes"`, `"completeness": [1]`, `"initial_completeness": true`} {
+	for _, bad := range []string{`"completeness": "yes"`, `"completeness": [1]`, `"initial_completeness": true`, `"completeness": {"expr": 1}`, `"completeness": {"expression": ["nope"]}`} {
 		dir := testkit.ConfigDir(t, map[string]string{"p.json": `[{"_id": "p", "type": "pipe", "source": {"type": "dataset", "dataset": "d", ` + bad + `}}]`})
 		_, err := pipes.Load(dir, pipes.Options{Types: testRegistry(t)})
 		if err == nil || !strings.Contains(err.Error(), "p.json:1:") {
@@ -265,5 +265,29 @@ func TestCompletenessDTLFunction(t *testing.T) {
 	want := "~t" + time.UnixMicro(first).UTC().Format("2006-01-02T15:04:05.999999Z")
 	if got.Own != want || got.Via != want || got.None != nil || got.Missing != nil {
 		t.Fatalf("got own %v via %v none %v missing %v; want %s, %s, null, null", got.Own, got.Via, got.None, got.Missing, want, want)
+	}
+}
+
+// TestCompletenessExpression: {"expression": EXPR} holds back entities
+// after the datetime it gives, and everything when it gives no datetime.
+func TestCompletenessExpression(t *testing.T) {
+	eng, st := setup(t, `[
+	  {"_id": "old", "type": "pipe", "source": {"type": "dataset", "dataset": "src",
+	    "completeness": {"expression": ["datetime-plus", "day", -7, ["now"]]}}},
+	  {"_id": "all", "type": "pipe", "source": {"type": "dataset", "dataset": "src",
+	    "completeness": {"expression": ["datetime-plus", "day", 1, ["now"]]}}},
+	  {"_id": "bad", "type": "pipe", "source": {"type": "dataset", "dataset": "src",
+	    "completeness": {"expression": "soon"}}},
+	  {"_id": "via", "type": "pipe", "source": {"type": "dataset", "dataset": "src",
+	    "completeness": {"expression": ["completeness", "gate", "gate"]}}}]`)
+	write(t, st, "src", `{"_id": "x"}`)
+	for id, want := range map[string]int{"old": 0, "all": 1, "bad": 0, "via": 0} {
+		if sum := mustRun(t, eng, id); sum.Read != want {
+			t.Errorf("%s read %d, want %d", id, sum.Read, want)
+		}
+	}
+	mustSet(t, st, "gate", latestTS(t, st, "src"))
+	if sum := mustRun(t, eng, "via"); sum.Read != 1 {
+		t.Errorf("via read %d once gate's completeness covers x", sum.Read)
 	}
 }
