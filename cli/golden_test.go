@@ -114,6 +114,16 @@ func normalize(s string) string {
 			for _, k := range volatile {
 				delete(m, k)
 			}
+			if _, ok := m["completeness"]; ok {
+				m["completeness"] = json.RawMessage(`"<timestamp>"`) // a time, but whether there is one matters
+			}
+			var up map[string]json.RawMessage
+			if json.Unmarshal(m["upstream_completeness"], &up) == nil && up != nil {
+				for k := range up {
+					up[k] = json.RawMessage(`"<timestamp>"`)
+				}
+				m["upstream_completeness"], _ = json.Marshal(up)
+			}
 			enc, _ := json.Marshal(m) // sorted keys: stable
 			line = string(enc)
 		}

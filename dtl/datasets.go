@@ -35,3 +35,10 @@ type DatasetChanges interface {
 	// does not exist has no changes.
 	Changes(ctx context.Context, dataset string, from uint64, fn func(e *Dict) error) (next uint64, err error)
 }
+
+// DatasetCompleteness is what the completeness function reads: a dataset's
+// completeness timestamp (microseconds) as another dataset recorded it.
+// Datasets that do not implement it have none.
+type DatasetCompleteness interface {
+	CompletenessVia(via, dataset string) (ts int64, ok bool)
+}

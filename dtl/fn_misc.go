@@ -1,6 +1,8 @@
 package dtl
 
 import (
+	"time"
+
 	"encoding/binary"
 	"fmt"
 	"math/big"
@@ -152,12 +154,36 @@ func init() {
 	RegisterFunc(&Func{
 		Name: "completeness", Family: "misc",
 		Args:    "VIA_DATASET_ID(string{1}), DATASET_ID(string{1})",
-		Doc:     "The completeness timestamp of dataset DATASET_ID as dataset VIA_DATASET_ID has recorded it, or null when there is no such record. sluice does not propagate completeness timestamps between datasets (the completeness feature is not implemented), so no dataset holds such a record and the result is always null.",
+		Doc:     "The completeness timestamp (a datetime) of dataset DATASET_ID as dataset VIA_DATASET_ID has recorded it: its own when the two are the same, else the value the last successful run into VIA_DATASET_ID saw upstream, which may lag behind. Null when either dataset does not exist or VIA_DATASET_ID has no such record (and where no datasets are available, as in `sluice dtl`).",
 		MinArgs: 2, MaxArgs: 2,
 		Examples: []Example{
 			{Expr: `["completeness", "pipe-that-doesnt-have-pipe1-upstream", "pipe1"]`, Want: `null`},
 			{Expr: `["completeness", "pipe1", "pipe1"]`, Want: `null`},
 		},
-		Eval: func(_ *Ctx, _ []Value) (Value, error) { return nil, nil },
+		Eval: func(c *Ctx, args []Value) (Value, error) {
+			via, ok1 := oneString(args[0])
+			ds, ok2 := oneString(args[1])
+			if !ok1 || !ok2 || c == nil || c.run == nil || c.run.prog == nil {
+				return nil, nil
+			}
+			dc, ok := c.run.prog.opts.Datasets.(DatasetCompleteness)
+			if !ok {
+				return nil, nil
+			}
+			ts, ok := dc.CompletenessVia(via, ds)
+			if !ok || ts == 0 {
+				return nil, nil
+			}
+			return time.UnixMicro(ts).UTC(), nil
+		},
 	})
+}
+
+// oneString takes a string, or a list holding one.
+func oneString(v Value) (string, bool) {
+	if l, ok := v.(List); ok && len(l) == 1 {
+		v = l[0]
+	}
+	s, ok := v.(string)
+	return s, ok
 }

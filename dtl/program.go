@@ -236,6 +236,12 @@ func EvalExpr(ctx context.Context, e Expr, src Value, p *Program) (Value, error)
 	return e.Eval(c)
 }
 
+// EvalExprWith evaluates an expression outside any rule and program, with
+// the datasets of opts available (a source's completeness expression).
+func EvalExprWith(ctx context.Context, e Expr, src Value, opts Options) (Value, error) {
+	return EvalExpr(ctx, e, src, &Program{opts: opts})
+}
+
 // runRule runs a rule's statements on c. It returns errFiltered or
 // errDiscarded as stop when a statement dropped the target.
 func (p *Program) runRule(c *Ctx, r *Rule) (stop error, err error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sluice-sync/sluice/component"
 	"github.com/sluice-sync/sluice/entity"
@@ -23,6 +24,9 @@ type ReceiveOptions struct {
 	// must not accept twice) in the transaction that writes the entities,
 	// or, for a sink outside the store, right after they were delivered.
 	Commit func(*store.Tx) error
+	// Completeness, when set, is the sink dataset's new completeness
+	// timestamp (microseconds); else it is the time the request arrived.
+	Completeness int64
 }
 
 // Receive runs pushed entities through the pipe's transforms into its
@@ -43,6 +47,7 @@ func (e *Engine) Receive(ctx context.Context, id string, es []entity.Entity, opt
 		return component.WriteStats{}, fmt.Errorf("pipe %q: %w", id, err)
 	}
 	defer done()
+	arrived := time.Now().UnixMicro()
 	r := &run{e: e, p: p}
 	out, err := r.transform(ctx, es)
 	if err != nil {
@@ -73,6 +78,16 @@ func (e *Engine) Receive(ctx context.Context, id string, es []entity.Entity, opt
 	}
 	if err != nil {
 		return stats, fmt.Errorf("pipe %q: sink (%s): %w", id, p.Config.Sink.Type, err)
+	}
+	if name := p.SinkDataset(); name != "" {
+		ts := opts.Completeness
+		if ts == 0 {
+			ts = arrived
+		}
+		// The entities are written: a completeness that cannot be kept (a
+		// full disk) leaves the older one, which holds back more, not less,
+		// and must not turn an accepted request into a refused one.
+		_ = e.store.SetCompleteness(name, ts, nil)
 	}
 	if err := e.store.Sync(); err != nil {
 		return stats, fmt.Errorf("pipe %q: sync: %w", id, err)

@@ -144,6 +144,10 @@ type run struct {
 	sum     Summary
 	state   store.PipeState
 	fullRun uint64 // the sink's full-run number, when tracking deletions
+	// completeness is what the sink dataset gets when the run succeeds
+	// (0: nothing), taken when the run starts.
+	completeness int64
+	upstream     map[string]int64
 }
 
 func (r *run) do(ctx context.Context) (err error) {
@@ -178,6 +182,11 @@ func (r *run) do(ctx context.Context) (err error) {
 		req := component.ReadRequest{Since: r.state.LastSeen, BatchSize: r.p.batchSize()}
 		return r.p.Source.Read(ctx, req, func(b component.Batch) error { return r.dryBatch(ctx, b) })
 	}
+	if r.p.SinkDataset() != "" {
+		if ts, up, ok := r.e.inheritedCompleteness(r.p.Config, r.sum.Started.UnixMicro()); ok {
+			r.completeness, r.upstream = ts, up
+		}
+	}
 	if err := r.beginFullRun(ctx, resuming); err != nil {
 		return err
 	}
@@ -203,6 +212,11 @@ func (r *run) do(ctx context.Context) (err error) {
 		}
 		if err := o.RunCompleted(ctx, populated); err != nil {
 			return err
+		}
+	}
+	if r.completeness != 0 {
+		if err := r.e.store.SetCompleteness(r.p.SinkDataset(), r.completeness, r.upstream); err != nil {
+			return fmt.Errorf("completeness: %w", err)
 		}
 	}
 	return r.e.store.Sync()

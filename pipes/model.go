@@ -65,9 +65,14 @@ type Pipe struct {
 	BatchSize int
 	// DisableSetLastSeen protects the pipe from having its offset reset.
 	DisableSetLastSeen bool
-	Namespaces         Namespaces
-	Metadata           map[string]any
-	Node               *Node
+	// ExcludeCompleteness leaves datasets out of the sink dataset's
+	// completeness; IncludeCompleteness, when not nil, names the only
+	// datasets that count.
+	ExcludeCompleteness []string
+	IncludeCompleteness []string
+	Namespaces          Namespaces
+	Metadata            map[string]any
+	Node                *Node
 }
 
 // Namespaces are a pipe's namespaced-identifier settings.

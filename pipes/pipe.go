@@ -11,18 +11,20 @@ import (
 // pipeDoc is the JSON shape of a pipe; components stay nodes until their
 // type is known.
 type pipeDoc struct {
-	ID                 string         `json:"_id" type:"string, no /" default:"required" doc:"the pipe's name, unique across the config folder"`
-	Type               string         `json:"type" type:"\"pipe\"" default:"required" doc:"marks the object as a pipe"`
-	Name               string         `json:"name" doc:"a human-readable name"`
-	Description        StringOrList   `json:"description" doc:"free text"`
-	Comment            StringOrList   `json:"comment" doc:"free text"`
-	Source             *Node          `json:"source" cfg:"required" type:"object" doc:"where the entities come from; see [Sources](sources.md)"`
-	Transform          *Node          `json:"transform" type:"object or list of objects" doc:"applied in order; see [Transforms](transforms.md)"`
-	Sink               *Node          `json:"sink" type:"object" default:"a dataset sink writing the dataset named after the pipe" doc:"where the entities go; see [Sinks](sinks.md)"`
-	Pump               Pump           `json:"pump" type:"object" default:"scheduled" doc:"when the pipe runs; see Pump below"`
-	Metadata           map[string]any `json:"metadata" type:"object" doc:"free-form"`
-	BatchSize          *int           `json:"batch_size" type:"integer ≥ 1" default:"the sink's own (1 for a rest sink, the webhook sink's batch_size), 1000 with a dataset sink, else 100" doc:"source entities per batch: each batch goes through the transforms into the sink, and the offset moves after it"`
-	DisableSetLastSeen bool           `json:"disable_set_last_seen" doc:"protects the pipe from having its offset reset"`
+	ID                  string         `json:"_id" type:"string, no /" default:"required" doc:"the pipe's name, unique across the config folder"`
+	Type                string         `json:"type" type:"\"pipe\"" default:"required" doc:"marks the object as a pipe"`
+	Name                string         `json:"name" doc:"a human-readable name"`
+	Description         StringOrList   `json:"description" doc:"free text"`
+	Comment             StringOrList   `json:"comment" doc:"free text"`
+	Source              *Node          `json:"source" cfg:"required" type:"object" doc:"where the entities come from; see [Sources](sources.md)"`
+	Transform           *Node          `json:"transform" type:"object or list of objects" doc:"applied in order; see [Transforms](transforms.md)"`
+	Sink                *Node          `json:"sink" type:"object" default:"a dataset sink writing the dataset named after the pipe" doc:"where the entities go; see [Sinks](sinks.md)"`
+	Pump                Pump           `json:"pump" type:"object" default:"scheduled" doc:"when the pipe runs; see Pump below"`
+	Metadata            map[string]any `json:"metadata" type:"object" doc:"free-form"`
+	BatchSize           *int           `json:"batch_size" type:"integer ≥ 1" default:"the sink's own (1 for a rest sink, the webhook sink's batch_size), 1000 with a dataset sink, else 100" doc:"source entities per batch: each batch goes through the transforms into the sink, and the offset moves after it"`
+	DisableSetLastSeen  bool           `json:"disable_set_last_seen" doc:"protects the pipe from having its offset reset"`
+	ExcludeCompleteness []string       `json:"exclude_completeness" doc:"datasets left out when a run sets its sink dataset's completeness timestamp"`
+	IncludeCompleteness *[]string      `json:"include_completeness" type:"list of strings" default:"the datasets the source reads and the DTL hops into" doc:"only these datasets (less exclude_completeness) set the sink dataset's completeness timestamp"`
 
 	NamespacedIdentifiers bool           `json:"namespaced_identifiers" default:"false, or the metadata object's namespaced_identifiers" doc:"DTL's namespace-aware functions qualify the names they write (see [the DTL guide](../dtl.md))"`
 	Namespaces            *namespacesDoc `json:"namespaces" default:"both the pipe's _id" doc:"the namespaces for _id values and property names"`
@@ -86,6 +88,13 @@ func (l *loader) pipe(n *Node) *Pipe {
 	p := &Pipe{
 		ID: doc.ID, Name: doc.Name, Description: doc.Description, Comment: doc.Comment,
 		Pump: doc.Pump, Metadata: doc.Metadata, DisableSetLastSeen: doc.DisableSetLastSeen, Node: n,
+		ExcludeCompleteness: doc.ExcludeCompleteness,
+	}
+	if doc.IncludeCompleteness != nil {
+		p.IncludeCompleteness = *doc.IncludeCompleteness
+		if p.IncludeCompleteness == nil {
+			p.IncludeCompleteness = []string{}
+		}
 	}
 	if doc.BatchSize != nil {
 		p.BatchSize = *doc.BatchSize
@@ -276,7 +285,7 @@ func prefixed(prefix string, s []string) []string {
 // SesamKeys lists the Sesam properties pipeDoc accepts without effect.
 func (*pipeDoc) SesamKeys() []string {
 	return []string{"checkpoint_interval", "enable_background_rescan", "infer_pipe_entity_types", "dependency_tracking", "compaction", "circuit_breakers",
-		"permissions", "rescan_when_config_changes", "exclude_completeness", "include_completeness", "worker_threads", "use_persistent_scheduling", "reprocessing_policy"}
+		"permissions", "rescan_when_config_changes", "worker_threads", "use_persistent_scheduling", "reprocessing_policy"}
 }
 
 // ReferenceConfigs returns the pipe and pump config structs, holding their

@@ -2,6 +2,8 @@ package receiver
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -52,6 +54,25 @@ func FuzzSyncParams(f *testing.F) {
 		}
 		if err != nil && strings.TrimSpace(err.Error()) == "" {
 			t.Fatal("empty error")
+		}
+	})
+}
+
+// FuzzRequestCompleteness: any X-Dataset-Completeness value is refused
+// with an error or read as a positive timestamp, never a panic.
+func FuzzRequestCompleteness(f *testing.F) {
+	for _, s := range []string{"", "1500000000000000", "0", "-1", " 12 ", "9223372036854775808", "1e6", "abc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.Header[CompletenessHeader] = []string{v}
+		ts, err := requestCompleteness(r)
+		switch {
+		case err != nil && ts != 0:
+			t.Fatalf("%q: error %v with timestamp %d", v, err, ts)
+		case err == nil && v != "" && ts <= 0:
+			t.Fatalf("%q: accepted as %d", v, ts)
 		}
 	})
 }

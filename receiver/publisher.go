@@ -23,8 +23,8 @@ const (
 // deleted=false), at most limit of them, as a JSON array in offset order.
 // Headers: X-Dataset-Id, X-Dataset-Last-Offset (the offset of the last
 // entity returned, or since when none is; absent when neither exists),
-// X-Dataset-Populated and X-Dataset-Entities (entities in the dataset,
-// deleted included).
+// X-Dataset-Populated, X-Dataset-Entities (entities in the dataset,
+// deleted included) and, once it has one, X-Dataset-Completeness.
 func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
 	eng := rc.engine()
 	if eng == nil {
@@ -102,6 +102,9 @@ func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("X-Dataset-Populated", strconv.FormatBool(exists && info.Populated))
 	h.Set("X-Dataset-Entities", strconv.FormatInt(info.Entities, 10))
+	if info.Completeness != 0 {
+		h.Set(CompletenessHeader, strconv.FormatInt(info.Completeness, 10))
+	}
 	if d := sink.ContentDisposition(); d != "" {
 		h.Set("Content-Disposition", d)
 	}

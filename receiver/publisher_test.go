@@ -46,7 +46,7 @@ func TestPublisherPaging(t *testing.T) {
 	// Before anything arrives: an empty array.
 	r, es := h.publish("relay", "")
 	if r.status != 200 || len(es) != 0 || r.header.Get("X-Dataset-Id") != "relay" || r.header.Get("X-Dataset-Populated") != "false" ||
-		r.header.Get("X-Dataset-Entities") != "0" || r.header.Get("X-Dataset-Last-Offset") != "" {
+		r.header.Get("X-Dataset-Entities") != "0" || r.header.Get("X-Dataset-Last-Offset") != "" || r.header.Get("X-Dataset-Completeness") != "" {
 		t.Fatalf("empty publisher: %d %v %s", r.status, r.header, r.body)
 	}
 
@@ -64,6 +64,9 @@ func TestPublisherPaging(t *testing.T) {
 	}
 	if r.header.Get("X-Dataset-Last-Offset") != "6" || r.header.Get("X-Dataset-Entities") != "5" || r.header.Get("X-Dataset-Populated") != "true" {
 		t.Errorf("headers: %v", r.header)
+	}
+	if c := fmt.Sprint(h.st.Completeness("relay")); r.header.Get("X-Dataset-Completeness") != c {
+		t.Errorf("X-Dataset-Completeness %q, want the dataset's %s", r.header.Get("X-Dataset-Completeness"), c)
 	}
 	if es[4]["_deleted"] != true || es[3]["n"] != 10.0 || es[3]["_updated"] != 5.0 {
 		t.Errorf("entities: %v", es)

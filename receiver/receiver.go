@@ -383,7 +383,11 @@ func (rc *Receiver) write(q *request, es []entity.Entity) *result {
 // write is durable: all of it, or nothing.
 func (rc *Receiver) receiveEntities(q *request, es []entity.Entity, fullRun uint64) *result {
 	ctx := q.r.Context()
-	if _, err := q.eng.Receive(ctx, q.pipe, es, engine.ReceiveOptions{FullRun: fullRun, Commit: q.accept}); err != nil {
+	completeness, err := requestCompleteness(q.r)
+	if err != nil {
+		return fail(http.StatusBadRequest, OutcomeBadRequest, "%v", err)
+	}
+	if _, err := q.eng.Receive(ctx, q.pipe, es, engine.ReceiveOptions{FullRun: fullRun, Commit: q.accept, Completeness: completeness}); err != nil {
 		if errors.Is(err, engine.ErrNotPushed) {
 			return fail(http.StatusNotFound, OutcomeNotFound, "%v", err)
 		}
@@ -611,4 +615,22 @@ func kindName(k jsontext.Kind) string {
 		return "an object"
 	}
 	return "not JSON"
+}
+
+// CompletenessHeader sets the sink dataset's completeness timestamp
+// (microseconds since the epoch, as Sesam uses) instead of the time the
+// request arrived.
+const CompletenessHeader = "X-Dataset-Completeness"
+
+// requestCompleteness reads CompletenessHeader: 0 when absent.
+func requestCompleteness(r *http.Request) (int64, error) {
+	v := r.Header.Get(CompletenessHeader)
+	if v == "" {
+		return 0, nil
+	}
+	ts, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || ts <= 0 {
+		return 0, fmt.Errorf("header %s must be a positive integer (microseconds since the epoch), got %q", CompletenessHeader, v)
+	}
+	return ts, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluice-sync/sluice/engine"
 )
@@ -178,5 +179,31 @@ func TestReceiveOnClosedEngine(t *testing.T) {
 	}
 	if n := h.versions("in"); n != 0 {
 		t.Errorf("%d versions written", n)
+	}
+}
+
+// TestReceiveSetsCompleteness: an accepted request sets the sink dataset's
+// completeness to its arrival, or to X-Dataset-Completeness; a refused one
+// leaves it.
+func TestReceiveSetsCompleteness(t *testing.T) {
+	h := newHarness(t, basicConfig)
+	before := time.Now().UnixMicro()
+	expect(t, h.post("in", "", "application/json", `{"_id": "a"}`), http.StatusOK)
+	if c := h.st.Completeness("in"); c < before || c > time.Now().UnixMicro() {
+		t.Fatalf("completeness %d, want the request's arrival (after %d)", c, before)
+	}
+	expect(t, h.post("in", "", "application/json", `{"_id": "b"}`, "X-Dataset-Completeness", "1500000000000000"), http.StatusOK)
+	if c := h.st.Completeness("in"); c != 1500000000000000 {
+		t.Fatalf("completeness %d, want the header's", c)
+	}
+	for _, bad := range []string{"soon", "-5", "0"} {
+		r := h.post("in", "", "application/json", `{"_id": "c"}`, "X-Dataset-Completeness", bad)
+		expect(t, r, http.StatusBadRequest, "X-Dataset-Completeness")
+	}
+	if c := h.st.Completeness("in"); c != 1500000000000000 {
+		t.Fatalf("a refused request changed completeness to %d", c)
+	}
+	if h.latest("in")["c"] != nil {
+		t.Fatal("a refused request wrote its entity")
 	}
 }

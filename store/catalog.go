@@ -33,6 +33,13 @@ type Info struct {
 	// JoinIndexes are the property paths indexed for hops (see join.go);
 	// an index's number is its position here.
 	JoinIndexes [][]string `json:"join_indexes,omitempty"`
+	// Completeness is the time (microseconds, as _ts) up to which the
+	// pipes feeding the dataset have completed; 0 when none has. Readers
+	// with completeness filtering pass on only entities not newer than it.
+	Completeness int64 `json:"completeness,omitempty"`
+	// Upstream is the completeness of each dataset upstream of this one as
+	// the run that set Completeness saw it (DTL's completeness function).
+	Upstream map[string]int64 `json:"upstream_completeness,omitempty"`
 }
 
 // LastOffset is the offset of the newest version, or -1 when empty.
@@ -175,6 +182,38 @@ func (s *Store) Dataset(name string) (info Info, ok bool) {
 // pipes and run_at_startup_if_not_populated look at this flag.
 func (s *Store) SetPopulated(name string) error {
 	return s.updateMeta(name, func(m *Info) { m.Populated = true })
+}
+
+// SetCompleteness records the dataset's completeness timestamp
+// (microseconds), creating the dataset if needed. It commits with the
+// dataset's meta in one transaction, so a crash keeps the old value or the
+// new one.
+func (s *Store) SetCompleteness(name string, ts int64, upstream map[string]int64) error {
+	return s.updateMeta(name, func(m *Info) { m.Completeness, m.Upstream = ts, upstream })
+}
+
+// CompletenessVia is dataset's completeness as via recorded it (its own
+// when they are the same); ok is false when via has no such record.
+func (s *Store) CompletenessVia(via, dataset string) (ts int64, ok bool) {
+	info, found := s.Dataset(via)
+	if !found {
+		return 0, false
+	}
+	if via == dataset {
+		return info.Completeness, info.Completeness != 0
+	}
+	ts, ok = info.Upstream[dataset]
+	return ts, ok
+}
+
+// Completeness is the dataset's completeness timestamp; 0 when it has none
+// or does not exist.
+func (s *Store) Completeness(name string) int64 {
+	info, ok := s.Dataset(name)
+	if !ok {
+		return 0
+	}
+	return info.Completeness
 }
 
 // BeginFullRun starts a new full run into the dataset and returns its

@@ -55,6 +55,11 @@ func (s *storeDatasets) Join(_ context.Context, dataset string, path []string, k
 	return out, nil
 }
 
+// CompletenessVia serves DTL's completeness function.
+func (s *storeDatasets) CompletenessVia(via, dataset string) (int64, bool) {
+	return s.st.CompletenessVia(via, dataset)
+}
+
 func (s *storeDatasets) Version(_ context.Context, dataset string, offset uint64) (*dtl.Dict, error) {
 	e, ok, err := s.st.Version(dataset, offset)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !ok) {
