@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/sluice-sync/sluice/component"
+	"github.com/sluice-sync/sluice/engine"
 	"github.com/sluice-sync/sluice/httpjson"
 	"github.com/sluice-sync/sluice/store"
 )
@@ -26,22 +27,17 @@ const (
 // X-Dataset-Populated, X-Dataset-Entities (entities in the dataset,
 // deleted included) and, once it has one, X-Dataset-Completeness.
 func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
-	eng := rc.engine()
-	if eng == nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "the service is not ready: no config is loaded")
+	eng, p, ok := rc.publishingPipe(w, r)
+	if !ok {
 		return
 	}
-	id := r.PathValue("pipe")
-	p, err := eng.Pipe(id)
-	if err != nil {
-		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("no pipe %q", id))
-		return
-	}
+	id := p.Config.ID
 	sink, ok := p.Sink.(component.PublishedSink)
 	if !ok {
 		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("pipe %q does not publish entities: its sink is of type %q, not \"http_endpoint\"", id, p.Config.Sink.Type))
 		return
 	}
+	var err error
 	q := r.URL.Query()
 	since, hasSince := int64(-1), false
 	if s := q.Get("since"); s != "" {
@@ -110,4 +106,21 @@ func (rc *Receiver) ServePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body.Bytes())
+}
+
+// publishingPipe finds the pipe a publisher request names, answering 503
+// before a config is loaded and 404 for an unknown pipe.
+func (rc *Receiver) publishingPipe(w http.ResponseWriter, r *http.Request) (*engine.Engine, *engine.Pipe, bool) {
+	eng := rc.engine()
+	if eng == nil {
+		httpjson.Error(w, http.StatusServiceUnavailable, "the service is not ready: no config is loaded")
+		return nil, nil, false
+	}
+	id := r.PathValue("pipe")
+	p, err := eng.Pipe(id)
+	if err != nil {
+		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("no pipe %q", id))
+		return nil, nil, false
+	}
+	return eng, p, true
 }

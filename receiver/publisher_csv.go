@@ -38,17 +38,12 @@ var errEnough = errors.New("enough rows")
 // X-Dataset-Populated and X-Dataset-Entities as the JSON publisher sends.
 // A filename at the end of the URL names the download.
 func (rc *Receiver) ServePublishCSV(w http.ResponseWriter, r *http.Request) {
-	eng := rc.engine()
-	if eng == nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, "the service is not ready: no config is loaded")
+	eng, p, ok := rc.publishingPipe(w, r)
+	if !ok {
 		return
 	}
-	id := r.PathValue("pipe")
-	p, err := eng.Pipe(id)
-	if err != nil {
-		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("no pipe %q", id))
-		return
-	}
+	id := p.Config.ID
+	var err error
 	sink, ok := p.Sink.(component.CSVPublishedSink)
 	if !ok {
 		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("pipe %q does not publish CSV: its sink is of type %q, not \"csv_endpoint\"", id, p.Config.Sink.Type))
